@@ -1,0 +1,27 @@
+# Each target bootstraps what it needs: uv (from PyPI, into the user's Python) and the project's .venv.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv/.synced
+
+.PHONY: run test lint bench clean
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+$(VENV): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+run: $(VENV)
+	$(UV) run --frozen event-service serve
+
+lint: $(VENV)
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
+
+test: lint
+	$(UV) run --frozen pytest
+
+clean:
+	rm -rf .venv .pytest_cache .ruff_cache

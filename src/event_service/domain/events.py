@@ -1,0 +1,143 @@
+"""The event value and the parsing of CSV records into events."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import msgspec
+
+from event_service.domain.aggregation import DailyCounts
+from event_service.domain.errors import InvalidHeader, RowError
+from event_service.domain.header import Header
+from event_service.domain.timestamps import InvalidTimestamp, TimestampBounds, parse_timestamp, utc_day
+
+MAX_USER_ID_LENGTH = 256
+MAX_EVENT_TYPE_LENGTH = 128
+
+
+class Event(msgspec.Struct, array_like=True, gc=False):
+    """A validated event. ``timestamp_ms`` is epoch milliseconds UTC; ``day`` its UTC calendar day."""
+
+    user_id: str
+    event_type: str
+    timestamp_ms: int
+    day: str
+    event_id: str | None = None
+    properties: dict[str, str] | None = None
+
+
+class ParsedChunk(msgspec.Struct, array_like=True):
+    """What one chunk of records gave. Error rows count from 1 = the chunk's first record."""
+
+    records: int
+    rows: int
+    rejected: int
+    errors: list[RowError]
+    events: list[Event]
+    counts: DailyCounts
+
+
+def parse_header(record: bytes) -> Header:
+    """Read the header record (bytes of one CSV record, BOM already dropped)."""
+    try:
+        text = record.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidHeader("header is not valid UTF-8") from None
+    fields = next(csv.reader(io.StringIO(text, newline="")), [])
+    return Header.parse(fields)
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return not fields or (len(fields) == 1 and not fields[0].strip())
+
+
+def _invalid_utf8_column(fields: list[str], header: Header) -> str | None:
+    for index, value in enumerate(fields):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return header.column_name(index)
+    return None
+
+
+def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds) -> ParsedChunk:
+    """Validate the records in ``data`` (whole records, no header) and aggregate the valid ones."""
+    try:
+        text = data.decode("utf-8")
+        check_encoding = False
+    except UnicodeDecodeError:
+        # Bad bytes become lone surrogates, so only the rows that hold them are rejected.
+        text = data.decode("utf-8", "surrogateescape")
+        check_encoding = True
+
+    errors: list[RowError] = []
+    events: list[Event] = []
+    counts: DailyCounts = {}
+    width = header.width
+    user_at, type_at, time_at, id_at = header.user_id, header.event_type, header.timestamp, header.event_id
+    extras = header.extras
+    records = rows = rejected = 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            records += 1
+            rows += 1
+            rejected += 1
+            errors.append(RowError(records, None, f"record is not valid CSV: {exc}"))
+            continue
+        records += 1
+        if _is_blank(fields):
+            continue
+        rows += 1
+        if len(fields) != width:
+            rejected += 1
+            errors.append(RowError(records, None, f"record has {len(fields)} fields; the header has {width}"))
+            continue
+        if check_encoding and (column := _invalid_utf8_column(fields, header)) is not None:
+            rejected += 1
+            errors.append(RowError(records, column, f"{column}: is not valid UTF-8"))
+            continue
+        row_errors = len(errors)
+        user_id = fields[user_at].strip()
+        if not user_id:
+            errors.append(RowError(records, "user_id", "user_id: is empty"))
+        elif len(user_id) > MAX_USER_ID_LENGTH:
+            errors.append(
+                RowError(
+                    records,
+                    "user_id",
+                    f"user_id: is {len(user_id)} characters long; at most {MAX_USER_ID_LENGTH} are allowed",
+                )
+            )
+        event_type = fields[type_at].strip()
+        if not event_type:
+            errors.append(RowError(records, "event_type", "event_type: is empty"))
+        elif len(event_type) > MAX_EVENT_TYPE_LENGTH:
+            errors.append(
+                RowError(
+                    records,
+                    "event_type",
+                    f"event_type: is {len(event_type)} characters long; at most {MAX_EVENT_TYPE_LENGTH} are allowed",
+                )
+            )
+        try:
+            timestamp_ms = parse_timestamp(fields[time_at].strip(), bounds)
+        except InvalidTimestamp as exc:
+            errors.append(RowError(records, "timestamp", f"timestamp: {exc}"))
+        if len(errors) != row_errors:
+            rejected += 1
+            continue
+        day = utc_day(timestamp_ms)
+        event_id = fields[id_at].strip() or None if id_at is not None else None
+        properties = {name: fields[index].strip() for index, name in extras} if extras else None
+        events.append(Event(user_id, event_type, timestamp_ms, day, event_id, properties))
+        per_type = counts.get(day)
+        if per_type is None:
+            per_type = counts[day] = {}
+        per_type[event_type] = per_type.get(event_type, 0) + 1
+    return ParsedChunk(records, rows, rejected, errors, events, counts)

@@ -1,0 +1,108 @@
+"""Parse event timestamps into epoch milliseconds (UTC) and check them against bounds.
+
+Accepted: ISO 8601 date-times (``T`` or space separator, optional fraction, ``Z``/offset or naive = UTC)
+and Unix epoch numbers (seconds below 10**11, milliseconds from there up).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import msgspec
+
+EPOCH_MS_THRESHOLD = 10**11
+DEFAULT_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
+DEFAULT_FUTURE_TOLERANCE = timedelta(hours=24)
+_MS_PER_DAY = 86_400_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+class TimestampBounds(msgspec.Struct, frozen=True):
+    """The accepted instants, inclusive, in epoch milliseconds."""
+
+    earliest_ms: int
+    latest_ms: int
+
+    @classmethod
+    def around(
+        cls,
+        now: datetime,
+        earliest: datetime = DEFAULT_EARLIEST,
+        future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE,
+    ) -> TimestampBounds:
+        return cls(to_epoch_ms(earliest), to_epoch_ms(now + future_tolerance))
+
+
+class InvalidTimestamp(ValueError):
+    """The value is not an accepted timestamp; the message says why and what was expected."""
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def format_epoch_ms(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+_day_names: dict[int, str] = {}
+
+
+def utc_day(ms: int) -> str:
+    """The UTC calendar day of an instant, as ``YYYY-MM-DD``; cached because a file spans few days."""
+    day_number = ms // _MS_PER_DAY
+    name = _day_names.get(day_number)
+    if name is None:
+        name = date.fromordinal(_EPOCH_ORDINAL + day_number).isoformat()
+        _day_names[day_number] = name
+    return name
+
+
+def _parse_epoch(value: str) -> int | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    if abs(number) < EPOCH_MS_THRESHOLD:
+        return round(number * 1000)
+    return int(number)
+
+
+def _parse_iso(value: str) -> int:
+    # fromisoformat also takes a bare date: the rules ask for a date-time.
+    if len(value) < 11 or ("T" not in value and "t" not in value and " " not in value):
+        raise InvalidTimestamp(
+            f'"{value}" is not an ISO 8601 date-time (e.g. 2025-11-13T09:30:00Z) or a Unix epoch number'
+        )
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        reason = str(exc)
+        if "out of range" in reason or "must be in" in reason:
+            raise InvalidTimestamp(f'"{value}" is not a valid date') from None
+        raise InvalidTimestamp(
+            f'"{value}" is not an ISO 8601 date-time (e.g. 2025-11-13T09:30:00Z) or a Unix epoch number'
+        ) from exc
+    return to_epoch_ms(moment)
+
+
+def parse_timestamp(value: str, bounds: TimestampBounds) -> int:
+    """Epoch milliseconds of ``value`` (already trimmed), or InvalidTimestamp saying why."""
+    if not value:
+        raise InvalidTimestamp("is empty; expected an ISO 8601 date-time or a Unix epoch number")
+    first = value[0]
+    ms = _parse_epoch(value) if (first.isdigit() or first in "+-.") and "-" not in value[1:] else None
+    if ms is None:
+        ms = _parse_iso(value)
+    if ms < bounds.earliest_ms:
+        raise InvalidTimestamp(
+            f'"{value}" is before the earliest accepted instant {format_epoch_ms(bounds.earliest_ms)}'
+        )
+    if ms > bounds.latest_ms:
+        raise InvalidTimestamp(f'"{value}" is after the latest accepted instant {format_epoch_ms(bounds.latest_ms)}')
+    return ms
