@@ -1,0 +1,99 @@
+"""Reading an uploaded file as a stream of record chunks and validating it through the compute pool.
+
+Shared by uploads and the offline ``summarize`` command, so both run the very same parser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import BinaryIO
+
+from event_service.application.errors import UnreadableUpload, UnsupportedFile, UploadTooLarge
+from event_service.application.ports import ComputePool
+from event_service.domain import (
+    IngestReport,
+    NoDataRows,
+    ParsedChunk,
+    RowError,
+    TimestampBounds,
+    iter_record_chunks,
+    parse_header,
+    split_first_record,
+)
+
+GZIP_MAGIC = b"\x1f\x8b"
+_READ_BYTES = 1 << 18
+_SNIFF_BYTES = 8192
+
+ChunkHandler = Callable[[ParsedChunk, list[RowError]], Awaitable[None]]
+
+
+def digest(file: BinaryIO) -> tuple[str, int, bool]:
+    """sha256, size and whether the file is gzip; UnsupportedFile for binary content that is not gzip."""
+    file.seek(0)
+    sha256 = hashlib.sha256()
+    size = 0
+    head = b""
+    while block := file.read(_READ_BYTES):
+        if not head:
+            head = block
+        sha256.update(block)
+        size += len(block)
+    gzipped = head.startswith(GZIP_MAGIC)
+    if not gzipped and b"\x00" in head[:_SNIFF_BYTES]:
+        raise UnsupportedFile("the file is binary, neither CSV text nor gzip-compressed CSV")
+    return sha256.hexdigest(), size, gzipped
+
+
+def _blocks(file: BinaryIO, gzipped: bool, limit: int) -> Iterator[bytes]:
+    file.seek(0)
+    source: BinaryIO = gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file  # type: ignore[assignment]
+    total = 0
+    try:
+        while block := source.read(_READ_BYTES):
+            total += len(block)
+            if total > limit:
+                raise UploadTooLarge(f"the file is larger than {limit} bytes once decompressed")
+            yield block
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise UnreadableUpload(f"the gzip stream is corrupt: {exc}") from exc
+
+
+async def read_chunks(file: BinaryIO, gzipped: bool, limit: int, chunk_bytes: int) -> AsyncIterator[bytes]:
+    """Record-aligned chunks of the (decompressed) file, read off the event loop so the server keeps answering."""
+    chunks = iter_record_chunks(_blocks(file, gzipped, limit), chunk_bytes)
+    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+        yield chunk
+
+
+async def validate_csv(
+    chunks: AsyncIterator[bytes],
+    pool: ComputePool,
+    bounds: TimestampBounds,
+    on_chunk: ChunkHandler | None = None,
+) -> IngestReport:
+    """Read the header, validate every record in the pool, and hand each parsed chunk to ``on_chunk`` in order."""
+    first = await anext(chunks, None)
+    if first is None:
+        raise NoDataRows("the file is empty; expected a header and at least one data row")
+    header_record, rest = split_first_record(first)
+    header = parse_header(header_record)
+
+    async def data_chunks() -> AsyncIterator[bytes]:
+        if rest:
+            yield rest
+        async for chunk in chunks:
+            yield chunk
+
+    report = IngestReport()
+    async for parsed in pool.parse_chunks(data_chunks(), header, bounds):
+        errors = report.add(parsed)
+        if on_chunk is not None:
+            await on_chunk(parsed, errors)
+    if report.rows_total == 0:
+        raise NoDataRows("the file has a header but no data rows")
+    return report

@@ -1,0 +1,59 @@
+"""Failures the use cases report. Entrypoints map them to HTTP statuses, exit codes or job outcomes."""
+
+from __future__ import annotations
+
+from event_service.domain import IngestReport
+
+
+class ApplicationError(Exception):
+    """A failure with a message fit for the client that caused it."""
+
+
+class PermanentError(ApplicationError):
+    """Retrying cannot help: a job that raises this goes straight to the dead-letter queue."""
+
+
+class BatchNotFound(PermanentError):
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"batch {batch_id} does not exist")
+        self.batch_id = batch_id
+
+
+class DuplicateBatch(ApplicationError):
+    """A batch with the same sha256 or idempotency key is already stored."""
+
+
+class UploadTooLarge(ApplicationError):
+    pass
+
+
+class UnreadableUpload(ApplicationError):
+    """The upload cannot be decoded (a corrupt gzip stream, say)."""
+
+
+class UnsupportedFile(ApplicationError):
+    """The upload is neither CSV text nor gzip-compressed CSV."""
+
+
+class IdempotencyKeyReused(ApplicationError):
+    pass
+
+
+class StrictModeRejected(ApplicationError):
+    """``strict`` was asked and some rows are invalid: nothing was stored."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__(
+            f"strict mode: {report.rows_rejected} of {report.rows_total} rows are invalid; nothing was stored"
+        )
+        self.report = report
+
+
+class QueueUnavailable(ApplicationError):
+    """The job queue cannot be reached right now."""
+
+
+class UnknownQueue(ApplicationError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"queue {name!r} does not exist")
+        self.name = name

@@ -1,0 +1,142 @@
+"""Ingest an uploaded CSV file: validate every row, store the valid events, record the batch."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from event_service.application.csv_stream import digest, read_chunks, validate_csv
+from event_service.application.errors import DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
+from event_service.application.ports import BatchRepository, Clock, ComputePool, EventRepository, IdGenerator
+from event_service.domain import Batch, IngestReport, ParsedChunk, RowError, TimestampBounds
+from event_service.domain.framing import DEFAULT_CHUNK_BYTES
+from event_service.domain.timestamps import DEFAULT_EARLIEST, DEFAULT_FUTURE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    max_decompressed_bytes: int = 1 << 30
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    stored_errors_per_batch: int = 100_000
+    earliest: datetime = DEFAULT_EARLIEST
+    future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file already received whole (spooled to disk by the entrypoint), readable and seekable."""
+
+    file: BinaryIO
+    filename: str | None = None
+    strict: bool = False
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    batch: Batch
+    duplicate: bool
+
+
+class IngestUpload:
+    def __init__(
+        self,
+        batches: BatchRepository,
+        events: EventRepository,
+        pool: ComputePool,
+        clock: Clock,
+        new_id: IdGenerator,
+        limits: IngestLimits,
+    ) -> None:
+        self._batches = batches
+        self._events = events
+        self._pool = pool
+        self._clock = clock
+        self._new_id = new_id
+        self._limits = limits
+
+    @property
+    def stored_errors_cap(self) -> int:
+        """Row errors kept per batch for paging; ``errors_total`` counts any beyond."""
+        return self._limits.stored_errors_per_batch
+
+    async def __call__(self, upload: Upload) -> IngestOutcome:
+        sha256, size, gzipped = await asyncio.to_thread(digest, upload.file)
+        existing = await self._existing(sha256, upload.idempotency_key)
+        if existing is not None:
+            return IngestOutcome(existing, duplicate=True)
+
+        now = self._clock.now()
+        bounds = TimestampBounds.around(now, self._limits.earliest, self._limits.future_tolerance)
+        if upload.strict:
+            report = await self._read(upload.file, gzipped, bounds, batch_id=None)
+            if report.rows_rejected:
+                raise StrictModeRejected(report)
+
+        batch_id = self._new_id()
+        try:
+            report = await self._read(upload.file, gzipped, bounds, batch_id)
+            batch = Batch(
+                id=batch_id,
+                filename=upload.filename,
+                sha256=sha256,
+                size_bytes=size,
+                rows_total=report.rows_total,
+                rows_accepted=report.rows_accepted,
+                rows_rejected=report.rows_rejected,
+                errors_total=report.errors_total,
+                first_errors=report.first_errors,
+                counts=report.counts,
+                created_at=now,
+                updated_at=now,
+                idempotency_key=upload.idempotency_key,
+            )
+            await self._batches.add(batch)
+        except DuplicateBatch:
+            # The same file won a race with this request: keep the first, drop what this one stored.
+            await self._discard(batch_id)
+            existing = await self._existing(sha256, upload.idempotency_key)
+            if existing is None:
+                raise
+            return IngestOutcome(existing, duplicate=True)
+        except BaseException:
+            await asyncio.shield(self._discard(batch_id))
+            raise
+        return IngestOutcome(batch, duplicate=False)
+
+    async def _existing(self, sha256: str, idempotency_key: str | None) -> Batch | None:
+        if idempotency_key is not None:
+            keyed = await self._batches.find_by_idempotency_key(idempotency_key)
+            if keyed is not None:
+                if keyed.sha256 != sha256:
+                    raise IdempotencyKeyReused(
+                        f"Idempotency-Key {idempotency_key!r} was used for a different file (batch {keyed.id})"
+                    )
+                return keyed
+        return await self._batches.find_by_sha256(sha256)
+
+    async def _discard(self, batch_id: str) -> None:
+        await self._events.delete_batch(batch_id)
+        await self._batches.delete(batch_id)
+
+    async def _read(self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, batch_id: str | None) -> IngestReport:
+        """Validate the file; with a ``batch_id``, also store its valid events and errors as they come."""
+        stored_errors = 0
+
+        async def store(parsed: ParsedChunk, errors: list[RowError]) -> None:
+            nonlocal stored_errors
+            if parsed.events:
+                await self._events.add_many(batch_id, parsed.events)
+            room = self._limits.stored_errors_per_batch - stored_errors
+            if errors and room > 0:
+                await self._batches.add_errors(batch_id, errors[:room])
+                stored_errors += min(room, len(errors))
+
+        return await validate_csv(
+            read_chunks(file, gzipped, self._limits.max_decompressed_bytes, self._limits.chunk_bytes),
+            self._pool,
+            bounds,
+            on_chunk=store if batch_id is not None else None,
+        )

@@ -1,0 +1,148 @@
+"""In-memory implementations of the ports, for use-case tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+import msgspec
+
+from event_service.application.errors import DuplicateBatch
+from event_service.application.ports import DeadLetter, JobRef
+from event_service.domain import (
+    Batch,
+    BatchStatus,
+    Event,
+    Header,
+    ParsedChunk,
+    RowError,
+    TimestampBounds,
+    parse_chunk,
+    sum_type_counts,
+)
+
+
+class FakeBatches:
+    def __init__(self) -> None:
+        self.batches: dict[str, Batch] = {}
+        self.errors: dict[str, list[RowError]] = {}
+
+    async def add(self, batch: Batch) -> None:
+        for other in self.batches.values():
+            if other.sha256 == batch.sha256 or (
+                batch.idempotency_key is not None and other.idempotency_key == batch.idempotency_key
+            ):
+                raise DuplicateBatch(other.id)
+        self.batches[batch.id] = msgspec.structs.replace(batch)
+
+    async def get(self, batch_id: str) -> Batch | None:
+        return self.batches.get(batch_id)
+
+    async def find_by_sha256(self, sha256: str) -> Batch | None:
+        return next((b for b in self.batches.values() if b.sha256 == sha256), None)
+
+    async def find_by_idempotency_key(self, key: str) -> Batch | None:
+        return next((b for b in self.batches.values() if b.idempotency_key == key), None)
+
+    async def set_status(self, batch_id: str, status: BatchStatus, at: datetime, **fields: Any) -> None:
+        batch = self.batches[batch_id]
+        self.batches[batch_id] = msgspec.structs.replace(batch, status=status, updated_at=at, **fields)
+
+    async def add_errors(self, batch_id: str, errors: Sequence[RowError]) -> None:
+        self.errors.setdefault(batch_id, []).extend(errors)
+
+    async def list_errors(self, batch_id: str, offset: int, limit: int) -> list[RowError]:
+        return self.errors.get(batch_id, [])[offset : offset + limit]
+
+    async def delete(self, batch_id: str) -> None:
+        self.batches.pop(batch_id, None)
+        self.errors.pop(batch_id, None)
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.events: dict[str, list[Event]] = {}
+
+    async def add_many(self, batch_id: str, events: Sequence[Event]) -> None:
+        self.events.setdefault(batch_id, []).extend(events)
+
+    async def delete_batch(self, batch_id: str) -> None:
+        self.events.pop(batch_id, None)
+
+    def total(self) -> int:
+        return sum(len(events) for events in self.events.values())
+
+
+class FakeMetrics:
+    def __init__(self) -> None:
+        self.contributions: dict[tuple[str, str], dict[str, int]] = {}
+        self.totals: dict[str, dict[str, int]] = {}
+
+    async def replace_contribution(self, batch_id: str, counts: Mapping[str, Mapping[str, int]]) -> set[str]:
+        old = {day for (owner, day) in self.contributions if owner == batch_id}
+        for day in old:
+            del self.contributions[(batch_id, day)]
+        for day, per_type in counts.items():
+            self.contributions[(batch_id, day)] = dict(per_type)
+        return old | set(counts)
+
+    async def recompute_day(self, day: str) -> dict[str, int]:
+        totals = sum_type_counts(c for (_, d), c in self.contributions.items() if d == day)
+        self.totals[day] = totals
+        return totals
+
+    async def daily_totals(self, day: str) -> dict[str, int]:
+        return dict(self.totals.get(day, {}))
+
+
+class FakeQueue:
+    name = "metrics-processor"
+
+    def __init__(self) -> None:
+        self.queued: list[str] = []
+        self.fail_with: Exception | None = None
+
+    async def enqueue_processing(self, batch_id: str) -> JobRef:
+        if self.fail_with is not None:
+            raise self.fail_with
+        key = f"process_batch:{batch_id}"
+        if batch_id in self.queued:
+            return JobRef(key=key, status="queued", created=False)
+        self.queued.append(batch_id)
+        return JobRef(key=key, status="queued", created=True)
+
+
+class FakeDeadLetters:
+    def __init__(self) -> None:
+        self.entries: dict[str, list[DeadLetter]] = {}
+
+    async def add(self, queue: str, entry: DeadLetter) -> None:
+        self.entries.setdefault(queue, []).append(entry)
+
+    async def list(self, queue: str, offset: int, limit: int) -> tuple[list[DeadLetter], int]:
+        newest_first = list(reversed(self.entries.get(queue, [])))
+        return newest_first[offset : offset + limit], len(newest_first)
+
+
+class SerialPool:
+    async def parse_chunks(
+        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds
+    ) -> AsyncIterator[ParsedChunk]:
+        async for chunk in chunks:
+            yield parse_chunk(chunk, header, bounds)
+
+
+class FixedClock:
+    def __init__(self, now: datetime = datetime(2025, 11, 14, 12, 0, tzinfo=UTC)) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        self.moment += timedelta(milliseconds=1)
+        return self.moment
+
+
+def sequential_ids() -> Any:
+    numbers = count(1)
+    return lambda: f"batch-{next(numbers)}"

@@ -1,0 +1,254 @@
+"""The use cases against in-memory ports: what is stored, what is counted, what is refused."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from event_service.application.dead_letter_job import DeadLetterJob
+from event_service.application.errors import (
+    BatchNotFound,
+    IdempotencyKeyReused,
+    PermanentError,
+    QueueUnavailable,
+    StrictModeRejected,
+    UnknownQueue,
+    UnreadableUpload,
+    UnsupportedFile,
+    UploadTooLarge,
+)
+from event_service.application.get_batch import GetBatch
+from event_service.application.get_daily_metrics import GetDailyMetrics
+from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
+from event_service.application.list_dead_letters import ListDeadLetters
+from event_service.application.ports import DeadLetter
+from event_service.application.process_batch import ProcessBatch
+from event_service.application.request_processing import RequestProcessing
+from event_service.application.summarize_csv import SummarizeCsv
+from event_service.domain import BatchStatus, InvalidHeader, NoDataRows
+from tests.unit.application.fakes import (
+    FakeBatches,
+    FakeDeadLetters,
+    FakeEvents,
+    FakeMetrics,
+    FakeQueue,
+    FixedClock,
+    SerialPool,
+    sequential_ids,
+)
+
+SEED = (
+    "user_id,event_type,timestamp\n"
+    + "".join(f"u{i},signup,2025-11-13T{i % 24:02d}:00:00Z\n" for i in range(120))
+    + "".join(f"u{i},purchase,2025-11-13T{i % 24:02d}:30:00+00:00\n" for i in range(30))
+)
+
+
+class World:
+    def __init__(self, chunk_bytes: int = 64) -> None:
+        self.batches = FakeBatches()
+        self.events = FakeEvents()
+        self.metrics = FakeMetrics()
+        self.queue = FakeQueue()
+        self.dead_letters = FakeDeadLetters()
+        self.clock = FixedClock()
+        # Tiny chunks so every test also crosses chunk boundaries.
+        self.limits = IngestLimits(chunk_bytes=chunk_bytes, stored_errors_per_batch=3, max_decompressed_bytes=16_384)
+        self.ingest = IngestUpload(self.batches, self.events, SerialPool(), self.clock, sequential_ids(), self.limits)
+        self.process = ProcessBatch(self.batches, self.metrics, self.clock)
+        self.request = RequestProcessing(self.batches, self.queue, self.clock)
+        self.metrics_of = GetDailyMetrics(self.metrics)
+
+    async def upload(self, text: str | bytes, **kwargs: object):
+        data = text.encode() if isinstance(text, str) else text
+        return await self.ingest(Upload(io.BytesIO(data), "events.csv", **kwargs))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world() -> World:
+    return World(chunk_bytes=4096)
+
+
+async def test_seed_upload_process_and_metrics(world: World) -> None:
+    outcome = await world.upload(SEED)
+    batch = outcome.batch
+    assert (outcome.duplicate, batch.rows_total, batch.rows_accepted, batch.rows_rejected) == (False, 150, 150, 0)
+    assert world.events.total() == 150
+    assert batch.counts == {"2025-11-13": {"signup": 120, "purchase": 30}}
+
+    await world.request(batch.id)
+    assert world.queue.queued == [batch.id]
+    assert (await world.batches.get(batch.id)).status is BatchStatus.ENQUEUED
+
+    assert await world.process(batch.id) == ["2025-11-13"]
+    assert (await world.batches.get(batch.id)).status is BatchStatus.PROCESSED
+    from datetime import date
+
+    assert await world.metrics_of(date(2025, 11, 13)) == {"signup": 120, "purchase": 30}
+    assert await world.metrics_of(date(2025, 11, 12)) == {}
+
+
+async def test_processing_twice_never_double_counts(world: World) -> None:
+    first = (await world.upload(SEED)).batch
+    second = (await world.upload("user_id,event_type,timestamp\nx,signup,2025-11-13T05:00:00Z\n")).batch
+    for _ in range(3):
+        await world.process(first.id)
+    await world.process(second.id)
+    await world.process(second.id)
+    assert world.metrics.totals["2025-11-13"] == {"signup": 121, "purchase": 30}
+
+
+async def test_row_errors_are_numbered_across_chunks_and_storage_is_capped() -> None:
+    world = World(chunk_bytes=40)
+    text = "user_id,event_type,timestamp\n" + "".join(
+        f"u{i},click,{'bad' if i % 2 else '2025-11-13T01:00:00Z'}\n" for i in range(10)
+    )
+    batch = (await world.upload(text)).batch
+    assert (batch.rows_total, batch.rows_accepted, batch.rows_rejected, batch.errors_total) == (10, 5, 5, 5)
+    assert [error.row for error in batch.first_errors] == [3, 5, 7, 9, 11]
+    assert {error.column for error in batch.first_errors} == {"timestamp"}
+    assert [error.row for error in world.batches.errors[batch.id]] == [3, 5, 7]  # cap of 3 stored
+    assert world.ingest.stored_errors_cap == 3
+
+
+async def test_same_bytes_again_is_a_duplicate_and_stores_nothing(world: World) -> None:
+    first = await world.upload(SEED)
+    again = await world.upload(SEED)
+    assert again.duplicate is True
+    assert again.batch.id == first.batch.id
+    assert world.events.total() == 150
+    assert len(world.batches.batches) == 1
+
+
+async def test_idempotency_key_same_body_returns_batch_other_body_is_refused(world: World) -> None:
+    first = await world.upload(SEED, idempotency_key="k1")
+    assert (await world.upload(SEED, idempotency_key="k1")).batch.id == first.batch.id
+    with pytest.raises(IdempotencyKeyReused, match="k1"):
+        await world.upload("user_id,event_type,timestamp\na,b,2025-11-13T00:00:00Z\n", idempotency_key="k1")
+    assert len(world.batches.batches) == 1
+
+
+async def test_strict_mode_rejects_whole_file_and_stores_nothing(world: World) -> None:
+    text = SEED + "u1,,2025-11-13T00:00:00Z\n"
+    with pytest.raises(StrictModeRejected) as caught:
+        await world.upload(text, strict=True)
+    assert (caught.value.report.rows_rejected, caught.value.report.rows_total) == (1, 151)
+    assert caught.value.report.first_errors[0].row == 152
+    assert world.events.total() == 0
+    assert world.batches.batches == {}
+
+
+async def test_strict_mode_with_a_clean_file_stores_it(world: World) -> None:
+    outcome = await world.upload(SEED, strict=True)
+    assert outcome.batch.rows_accepted == 150
+    assert world.events.total() == 150
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "message"),
+    [
+        ("", NoDataRows, "empty"),
+        ("user_id,event_type,timestamp\n", NoDataRows, "no data rows"),
+        ("user_id,event_type,timestamp\n\n\n", NoDataRows, "no data rows"),
+        ("user_id,timestamp\nu,2025-11-13T00:00:00Z\n", InvalidHeader, "event_type"),
+    ],
+)
+async def test_files_that_cannot_be_ingested_store_nothing(
+    world: World, text: str, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        await world.upload(text)
+    assert world.batches.batches == {}
+    assert world.events.total() == 0
+
+
+async def test_gzip_is_decompressed_and_has_a_decompressed_size_limit(world: World) -> None:
+    outcome = await world.upload(gzip.compress(SEED.encode()))
+    assert outcome.batch.rows_accepted == 150
+    bomb = gzip.compress(b"user_id,event_type,timestamp\n" + b"u,click,2025-11-13T00:00:00Z\n" * 1000)
+    with pytest.raises(UploadTooLarge):
+        await world.upload(bomb)
+    assert len(world.batches.batches) == 1
+    assert world.events.total() == 150
+
+
+async def test_corrupt_gzip_and_binary_files_are_refused(world: World) -> None:
+    with pytest.raises(UnreadableUpload, match="gzip"):
+        await world.upload(gzip.compress(SEED.encode())[:-20] + b"\x00" * 20)
+    with pytest.raises(UnsupportedFile):
+        await world.upload(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert world.batches.batches == {}
+
+
+async def test_process_unknown_batch_is_a_permanent_error(world: World) -> None:
+    with pytest.raises(BatchNotFound) as caught:
+        await world.process("missing")
+    assert isinstance(caught.value, PermanentError)
+    with pytest.raises(BatchNotFound):
+        await world.request("missing")
+
+
+async def test_request_processing_restores_status_when_the_queue_is_down(world: World) -> None:
+    batch = (await world.upload(SEED)).batch
+    world.queue.fail_with = QueueUnavailable("down")
+    with pytest.raises(QueueUnavailable):
+        await world.request(batch.id)
+    assert (await world.batches.get(batch.id)).status is BatchStatus.UPLOADED
+
+
+async def test_request_processing_twice_enqueues_once(world: World) -> None:
+    batch = (await world.upload(SEED)).batch
+    first = await world.request(batch.id)
+    second = await world.request(batch.id)
+    assert (first.created, second.created, first.key) == (True, False, f"process_batch:{batch.id}")
+    assert world.queue.queued == [batch.id]
+    assert (await world.batches.get(batch.id)).job_key == first.key
+
+
+async def test_dead_letter_marks_batch_failed_and_lists_newest_first(world: World) -> None:
+    batch = (await world.upload(SEED)).batch
+    record = DeadLetterJob(world.dead_letters, world.batches, world.clock)
+    for index, batch_id in enumerate([batch.id, "gone"]):
+        await record(
+            "metrics-processor",
+            DeadLetter(
+                id=f"e{index}",
+                job_key=f"process_batch:{batch_id}",
+                function="process_batch",
+                kwargs={"batch_id": batch_id},
+                reason="BatchNotFound: nope",
+                attempts=1,
+                failed_at=world.clock.now(),
+            ),
+        )
+    stored = await world.batches.get(batch.id)
+    assert (stored.status, stored.last_error) == (BatchStatus.FAILED, "BatchNotFound: nope")
+    listing = ListDeadLetters(world.dead_letters, {"metrics-processor"})
+    entries, total = await listing("metrics-processor", 0, 10)
+    assert ([entry.id for entry in entries], total) == (["e1", "e0"], 2)
+    with pytest.raises(UnknownQueue):
+        await listing("nope")
+
+
+async def test_get_batch_pages_errors(world: World) -> None:
+    batch = (await world.upload("user_id,event_type,timestamp\n,a,1\n,b,2\n")).batch
+    reader = GetBatch(world.batches)
+    assert (await reader(batch.id)).rows_rejected == 2
+    _, page = await reader.errors(batch.id, 1, 10)
+    # Four errors, three stored (the World's cap): the page from offset 1 holds the second and third.
+    assert batch.errors_total == 4
+    assert [(error.row, error.column) for error in page] == [(2, "timestamp"), (3, "user_id")]
+    with pytest.raises(BatchNotFound):
+        await reader("missing")
+
+
+async def test_summarize_shares_the_upload_parser(world: World) -> None:
+    report = await SummarizeCsv(SerialPool(), world.clock, world.limits)(io.BytesIO(gzip.compress(SEED.encode())))
+    assert (report.rows_total, report.rows_accepted, report.counts) == (
+        150,
+        150,
+        {"2025-11-13": {"signup": 120, "purchase": 30}},
+    )
+    assert world.events.total() == 0
