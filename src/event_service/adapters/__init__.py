@@ -1,0 +1,1 @@
+"""Implementations of the application's ports: MongoDB, Redis/SAQ, process pool, settings."""

@@ -1,0 +1,19 @@
+"""Parse chunks one at a time in a worker thread: no extra processes, for tests and small deployments."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from event_service.domain import Header, ParsedChunk, TimestampBounds, parse_chunk
+
+
+class InlinePool:
+    async def parse_chunks(
+        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds
+    ) -> AsyncIterator[ParsedChunk]:
+        async for chunk in chunks:
+            yield await asyncio.to_thread(parse_chunk, chunk, header, bounds)
+
+    def close(self) -> None:
+        """Nothing to release."""

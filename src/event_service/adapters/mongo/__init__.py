@@ -1,0 +1,43 @@
+"""MongoDB adapters: Beanie documents, the connection, and the batch, event and metrics repositories.
+
+Typical wiring::
+
+    mongo = connect(settings.mongodb_url, settings.mongodb_db)  # url None -> mongomock-motor in memory
+    await init_mongo(mongo.database)  # binds the documents (globally) and creates the indexes
+    batches, events, metrics = MongoBatchRepository(), MongoEventRepository(), MongoMetricsRepository()
+    ...
+    mongo.close()
+"""
+
+from event_service.adapters.mongo.client import MongoConnection, connect
+from event_service.adapters.mongo.documents import (
+    ALL_DOCUMENTS,
+    BatchDocument,
+    BatchErrorDocument,
+    ContributionDocument,
+    DailyTotalDocument,
+    EventDocument,
+    RowErrorModel,
+    init_mongo,
+)
+from event_service.adapters.mongo.repositories import (
+    MongoBatchRepository,
+    MongoEventRepository,
+    MongoMetricsRepository,
+)
+
+__all__ = [
+    "ALL_DOCUMENTS",
+    "BatchDocument",
+    "BatchErrorDocument",
+    "ContributionDocument",
+    "DailyTotalDocument",
+    "EventDocument",
+    "MongoBatchRepository",
+    "MongoConnection",
+    "MongoEventRepository",
+    "MongoMetricsRepository",
+    "RowErrorModel",
+    "connect",
+    "init_mongo",
+]

@@ -1,0 +1,217 @@
+"""The application's repositories on MongoDB. Call ``init_mongo(database)`` once before using them.
+
+Nothing here reads raw events: metrics come from per-batch contributions, which are few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from event_service.adapters.mongo.documents import (
+    BatchDocument,
+    BatchErrorDocument,
+    ContributionDocument,
+    DailyTotalDocument,
+    EventDocument,
+    RowErrorModel,
+)
+from event_service.application.errors import DuplicateBatch
+from event_service.domain import Batch, BatchStatus, Event, RowError, sum_type_counts
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
+_SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error"})
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Mongo stores UTC; a client without ``tz_aware`` returns it naive, so attach UTC rather than convert."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _to_document(batch: Batch) -> BatchDocument:
+    return BatchDocument(
+        id=batch.id,
+        filename=batch.filename,
+        sha256=batch.sha256,
+        size_bytes=batch.size_bytes,
+        status=BatchStatus(batch.status).value,
+        rows_total=batch.rows_total,
+        rows_accepted=batch.rows_accepted,
+        rows_rejected=batch.rows_rejected,
+        errors_total=batch.errors_total,
+        first_errors=[RowErrorModel(row=e.row, column=e.column, message=e.message) for e in batch.first_errors],
+        counts={day: dict(per_type) for day, per_type in batch.counts.items()},
+        created_at=batch.created_at,
+        updated_at=batch.updated_at,
+        enqueued_at=batch.enqueued_at,
+        processed_at=batch.processed_at,
+        job_key=batch.job_key,
+        last_error=batch.last_error,
+        idempotency_key=batch.idempotency_key,
+    )
+
+
+def _to_batch(document: BatchDocument) -> Batch:
+    data = document.model_dump()
+    for name in _DATETIME_FIELDS:
+        data[name] = _utc(data[name])
+    return msgspec.convert(data, Batch)
+
+
+def _duplicate_message(exc: DuplicateKeyError) -> str:
+    pattern = (exc.details or {}).get("keyPattern") or {}
+    if "sha256" in pattern:
+        return "a batch with the same content (sha256) is already stored"
+    if "idempotency_key" in pattern:
+        return "a batch with the same idempotency key is already stored"
+    if "_id" in pattern:
+        return "a batch with the same id is already stored"
+    return "a batch with the same sha256 or idempotency key is already stored"
+
+
+class MongoBatchRepository:
+    async def add(self, batch: Batch) -> None:
+        try:
+            await _to_document(batch).insert()
+        except DuplicateKeyError as exc:
+            raise DuplicateBatch(_duplicate_message(exc)) from exc
+
+    async def get(self, batch_id: str) -> Batch | None:
+        document = await BatchDocument.get(batch_id)
+        return None if document is None else _to_batch(document)
+
+    async def find_by_sha256(self, sha256: str) -> Batch | None:
+        document = await BatchDocument.find_one({"sha256": sha256})
+        return None if document is None else _to_batch(document)
+
+    async def find_by_idempotency_key(self, key: str) -> Batch | None:
+        document = await BatchDocument.find_one({"idempotency_key": key})
+        return None if document is None else _to_batch(document)
+
+    async def set_status(self, batch_id: str, status: BatchStatus, at: datetime, **fields: Any) -> None:
+        unknown = set(fields) - _SETTABLE_FIELDS
+        if unknown:
+            raise ValueError(
+                f"set_status cannot set {', '.join(sorted(unknown))}; only {', '.join(sorted(_SETTABLE_FIELDS))}"
+            )
+        changes = {"status": BatchStatus(status).value, "updated_at": at, **fields}
+        await BatchDocument.get_motor_collection().update_one({"_id": batch_id}, {"$set": changes})
+
+    async def add_errors(self, batch_id: str, errors: Sequence[RowError]) -> None:
+        if not errors:
+            return
+        documents = [{"batch_id": batch_id, "row": e.row, "column": e.column, "message": e.message} for e in errors]
+        await BatchErrorDocument.get_motor_collection().insert_many(documents, ordered=False)
+
+    async def list_errors(self, batch_id: str, offset: int, limit: int) -> list[RowError]:
+        if limit <= 0:  # Mongo reads a limit of 0 as "no limit"
+            return []
+        cursor = (
+            BatchErrorDocument.get_motor_collection()
+            .find({"batch_id": batch_id}, {"_id": 0, "row": 1, "column": 1, "message": 1})
+            # A row can have several errors: insertion order (the ObjectId) keeps them as reported.
+            .sort([("row", ASCENDING), ("_id", ASCENDING)])
+            .skip(max(offset, 0))
+            .limit(limit)
+        )
+        return [RowError(d["row"], d.get("column"), d["message"]) async for d in cursor]
+
+    async def delete(self, batch_id: str) -> None:
+        await BatchErrorDocument.get_motor_collection().delete_many({"batch_id": batch_id})
+        await BatchDocument.get_motor_collection().delete_one({"_id": batch_id})
+
+
+class MongoEventRepository:
+    async def add_many(self, batch_id: str, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        epoch, ms = _EPOCH, timedelta(milliseconds=1)
+        documents: list[dict[str, Any]] = [
+            {
+                "batch_id": batch_id,
+                "user_id": e.user_id,
+                "event_type": e.event_type,
+                "ts": epoch + e.timestamp_ms * ms,
+                "day": e.day,
+            }
+            for e in events
+        ]
+        # Optional fields are absent rather than null; most files have neither, so patch only those that do.
+        for document, event in zip(documents, events, strict=True):
+            if event.event_id is not None:
+                document["event_id"] = event.event_id
+            if event.properties is not None:
+                document["props"] = event.properties
+        await EventDocument.get_motor_collection().insert_many(documents, ordered=False)
+
+    async def delete_batch(self, batch_id: str) -> None:
+        await EventDocument.get_motor_collection().delete_many({"batch_id": batch_id})
+
+
+class MongoMetricsRepository:
+    """Daily totals as the sum of per-batch contributions, kept consistent by a revision counter per day.
+
+    A writer changes contributions first, then bumps the revision of every day it touched, then recomputes
+    those days. A recompute only stores its sum if the revision it read before summing is still current.
+    """
+
+    async def replace_contribution(self, batch_id: str, counts: Mapping[str, Mapping[str, int]]) -> set[str]:
+        contributions = ContributionDocument.get_motor_collection()
+        old_days = {d["day"] async for d in contributions.find({"batch_id": batch_id}, {"day": 1})}
+        new_counts = {day: {t: int(n) for t, n in per_type.items()} for day, per_type in counts.items() if per_type}
+        # One call per day, no bulk_write: mongomock's bulk_write breaks on current pymongo operation objects,
+        # and a batch spans few days.
+        for day, per_type in new_counts.items():
+            await contributions.replace_one(
+                {"_id": f"{batch_id}|{day}"}, {"batch_id": batch_id, "day": day, "counts": per_type}, upsert=True
+            )
+        gone = old_days - new_counts.keys()
+        if gone:
+            await contributions.delete_many({"batch_id": batch_id, "day": {"$in": sorted(gone)}})
+        touched = old_days | set(counts)
+        # Only after the contributions are written: a recompute that read an older revision must not win.
+        daily = DailyTotalDocument.get_motor_collection()
+        for day in sorted(touched):
+            await daily.update_one({"_id": day}, {"$inc": {"revision": 1}}, upsert=True)
+        return touched
+
+    async def recompute_day(self, day: str) -> dict[str, int]:
+        daily = DailyTotalDocument.get_motor_collection()
+        current = await daily.find_one({"_id": day}, {"revision": 1})
+        totals = await self._sum_contributions(day)
+        if current is None:
+            if not totals:
+                return {}
+            # If a writer created the day meanwhile, it recomputes after its own bump.
+            with suppress(DuplicateKeyError):
+                await daily.insert_one({"_id": day, "revision": 0, "counts": totals})
+            return totals
+        # Store the sum only if no writer bumped the revision since it was read. If one did, its contribution
+        # may be missing from this sum, but that writer recomputes after its bump, so the last word is right.
+        # A whole-document replace (not $set) also accepts event types holding "." or a leading "$".
+        await daily.replace_one(
+            {"_id": day, "revision": current["revision"]},
+            {"revision": current["revision"], "counts": totals},
+        )
+        return totals
+
+    async def _sum_contributions(self, day: str) -> dict[str, int]:
+        parts = ContributionDocument.get_motor_collection().find({"day": day}, {"_id": 0, "counts": 1})
+        return sum_type_counts([part["counts"] async for part in parts])
+
+    async def daily_totals(self, day: str) -> dict[str, int]:
+        document = await DailyTotalDocument.get_motor_collection().find_one({"_id": day}, {"counts": 1})
+        if document is None:
+            return {}
+        return dict(document.get("counts") or {})

@@ -1,0 +1,68 @@
+"""Configuration from the environment, validated at start-up."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+QUEUE_NAME = "metrics-processor"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    redis_url: str | None = None
+    mongodb_url: str | None = None
+    mongodb_db: str = "event_service"
+    admin_token: SecretStr | None = None
+    max_upload_bytes: int = Field(1 << 30, gt=0)
+    upload_rate_limit: int = Field(60, gt=0, description="uploads per minute per client")
+    process_rate_limit: int = Field(120, gt=0, description="process requests per minute per client")
+    worker_concurrency: int = Field(10, gt=0)
+    compute_workers: int = Field(0, ge=0, description="processes parsing CSV chunks; 0 parses inline")
+    job_retries: int = Field(5, ge=1, description="attempts per job before it is dead-lettered")
+    job_retry_delay: float = Field(1.0, ge=0)
+    job_retry_max_delay: float = Field(60.0, gt=0)
+    job_timeout: int = Field(300, ge=1)
+    log_format: str = Field("auto", pattern="^(auto|json|console)$")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("redis_url", "mongodb_url", "admin_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _mongodb_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @property
+    def embedded(self) -> bool:
+        """No MongoDB server: events live in this process, so the worker must run here too."""
+        return self.mongodb_url is None
+
+
+class ConfigurationError(Exception):
+    """The environment holds an invalid setting; the message names each one."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
