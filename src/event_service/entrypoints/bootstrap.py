@@ -1,0 +1,140 @@
+"""The composition root: the one place that picks adapters and wires the use cases, for every entrypoint."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from saq.queue.redis import RedisQueue
+
+from event_service.adapters.compute import InlinePool, ProcessPool
+from event_service.adapters.embedded_valkey import EmbeddedValkey
+from event_service.adapters.mongo import (
+    MongoBatchRepository,
+    MongoEventRepository,
+    MongoMetricsRepository,
+    connect,
+    init_mongo,
+)
+from event_service.adapters.redis import RedisDeadLetterStore, RetryPolicy, SaqJobQueue
+from event_service.adapters.settings import QUEUE_NAME, Settings
+from event_service.application.dead_letter_job import DeadLetterJob
+from event_service.application.get_batch import GetBatch
+from event_service.application.get_daily_metrics import GetDailyMetrics
+from event_service.application.ingest_upload import IngestLimits, IngestUpload
+from event_service.application.list_dead_letters import ListDeadLetters
+from event_service.application.ports import ComputePool
+from event_service.application.process_batch import ProcessBatch
+from event_service.application.request_processing import RequestProcessing
+
+log = structlog.get_logger(__name__)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex
+
+
+def build_pool(workers: int) -> InlinePool | ProcessPool:
+    return ProcessPool(workers) if workers > 0 else InlinePool()
+
+
+@dataclass
+class Container:
+    settings: Settings
+    redis_url: str
+    redis: Redis
+    queue: RedisQueue
+    admin_token: str | None
+    ingest_upload: IngestUpload
+    request_processing: RequestProcessing
+    process_batch: ProcessBatch
+    get_batch: GetBatch
+    get_daily_metrics: GetDailyMetrics
+    list_dead_letters: ListDeadLetters
+    dead_letter_job: DeadLetterJob
+    _mongo: Any
+    _pool: InlinePool | ProcessPool
+    _valkey: EmbeddedValkey | None = None
+    _started: bool = field(default=False)
+
+    async def start(self) -> None:
+        """Connect what needs an event loop. Safe to call more than once."""
+        if self._started:
+            return
+        await init_mongo(self._mongo.database)
+        self._started = True
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        self._mongo.close()
+        self._pool.close()
+        if self._valkey is not None:
+            self._valkey.stop()
+            self._valkey = None
+
+
+def build_container(settings: Settings, *, pool: ComputePool | None = None) -> Container:
+    valkey: EmbeddedValkey | None = None
+    redis_url = settings.redis_url
+    if redis_url is None:
+        valkey = EmbeddedValkey()
+        redis_url = valkey.start()
+    redis = Redis.from_url(redis_url)
+    queue = RedisQueue(redis, name=QUEUE_NAME)
+    mongo = connect(settings.mongodb_url, settings.mongodb_db)
+    compute = pool if pool is not None else build_pool(settings.compute_workers)
+    clock = SystemClock()
+    batches = MongoBatchRepository()
+    events = MongoEventRepository()
+    metrics = MongoMetricsRepository()
+    dead_letters = RedisDeadLetterStore(redis)
+    job_queue = SaqJobQueue(
+        queue,
+        RetryPolicy(
+            attempts=settings.job_retries,
+            base_delay=settings.job_retry_delay,
+            max_delay=settings.job_retry_max_delay,
+            timeout=settings.job_timeout,
+        ),
+    )
+    limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes)
+    admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    if admin_token is None and settings.embedded:
+        admin_token = secrets.token_urlsafe(24)
+        log.warning("admin.token_generated", admin_token=admin_token, hint="set ADMIN_TOKEN to choose one")
+    elif admin_token is None:
+        log.warning("admin.disabled", reason="ADMIN_TOKEN is not set; admin routes answer 503 until it is")
+    log.info(
+        "backends",
+        mode="embedded" if settings.embedded else "external",
+        redis="embedded valkey-server" if valkey else "REDIS_URL",
+        mongodb="in-memory mongomock (worker runs in this process)" if settings.embedded else "MONGODB_URL",
+        redis_url=redis_url,
+    )
+    return Container(
+        settings=settings,
+        redis_url=redis_url,
+        redis=redis,
+        queue=queue,
+        admin_token=admin_token,
+        ingest_upload=IngestUpload(batches, events, compute, clock, new_batch_id, limits),
+        request_processing=RequestProcessing(batches, job_queue, clock),
+        process_batch=ProcessBatch(batches, metrics, clock),
+        get_batch=GetBatch(batches),
+        get_daily_metrics=GetDailyMetrics(metrics),
+        list_dead_letters=ListDeadLetters(dead_letters, {QUEUE_NAME}),
+        dead_letter_job=DeadLetterJob(dead_letters, batches, clock),
+        _mongo=mongo,
+        _pool=compute,
+        _valkey=valkey,
+    )

@@ -1,0 +1,105 @@
+"""``event-service``: serve the API (with or without the worker), run a worker, or summarize a CSV offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from event_service.adapters.settings import ConfigurationError, Settings, load_settings
+from event_service.application.errors import ApplicationError
+from event_service.application.ingest_upload import IngestLimits
+from event_service.application.summarize_csv import SummarizeCsv
+from event_service.domain import DomainError
+from event_service.entrypoints.bootstrap import SystemClock, build_container, build_pool
+from event_service.entrypoints.logging import configure_logging
+
+
+def _serve(settings: Settings, *, with_worker: bool) -> None:
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    if not with_worker and settings.embedded:
+        raise ConfigurationError(
+            "`event-service api` runs without a worker, so it needs MONGODB_URL (and REDIS_URL) shared with "
+            "`event-service worker` processes; use `event-service serve` for the all-in-one embedded mode"
+        )
+    if with_worker and not settings.embedded:
+        raise ConfigurationError(
+            "`event-service serve` runs the worker in the API process only on the embedded in-memory store; "
+            "with MONGODB_URL set, run `event-service api` and `event-service worker`"
+        )
+    Server(
+        "event_service.entrypoints.http.app:create_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=1,
+    ).serve()
+
+
+def _worker(settings: Settings) -> None:
+    from event_service.entrypoints.worker import run_worker
+
+    asyncio.run(run_worker(build_container(settings)))
+
+
+def _summarize(path: Path, workers: int) -> int:
+    pool = build_pool(workers)
+    try:
+        with path.open("rb") as file:
+            report = asyncio.run(SummarizeCsv(pool, SystemClock(), IngestLimits())(file))
+    except (DomainError, ApplicationError) as exc:
+        print(f"event-service: {path}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        pool.close()
+    summary = {
+        "rows_total": report.rows_total,
+        "rows_accepted": report.rows_accepted,
+        "rows_rejected": report.rows_rejected,
+        "metrics": report.counts,
+    }
+    sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="event-service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="API and worker in one process (the embedded default)")
+    commands.add_parser("api", help="the HTTP API only (needs REDIS_URL and MONGODB_URL)")
+    commands.add_parser("worker", help="an SAQ worker for the metrics-processor queue")
+    summarize_parser = commands.add_parser("summarize", help="validate and aggregate a CSV file offline")
+    summarize_parser.add_argument("file", type=Path)
+    summarize_parser.add_argument("--workers", type=int, default=1, help="compute processes (1 parses in this process)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "summarize":
+        if not args.file.is_file():
+            print(f"event-service: {args.file}: no such file", file=sys.stderr)
+            return 2
+        return _summarize(args.file, args.workers if args.workers > 1 else 0)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_format, settings.log_level)
+        if args.command == "worker":
+            _worker(settings)
+        else:
+            _serve(settings, with_worker=args.command == "serve")
+    except ConfigurationError as exc:
+        print(f"event-service: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The Litestar application, built on the composition root's container."""
+
+from __future__ import annotations
+
+from litestar import Litestar, MediaType, Request, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.stores.redis import RedisStore
+from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
+
+import event_service
+from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
+from event_service.entrypoints.bootstrap import Container, build_container
+from event_service.entrypoints.http.batches import BatchController, process_batch
+from event_service.entrypoints.http.dependencies import provide_container
+from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
+from event_service.entrypoints.http.guards import admin_guard
+from event_service.entrypoints.http.metrics import daily_metrics
+from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit
+from event_service.entrypoints.http.queues import QueueController
+from event_service.entrypoints.http.schemas import HealthBody
+from event_service.entrypoints.http.uploads import upload
+from event_service.entrypoints.logging import configure_logging
+from event_service.entrypoints.worker import worker_options
+
+# Multipart framing around the file part is small; this leaves room for it over MAX_UPLOAD_BYTES.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+_SWAGGER = SwaggerRenderPlugin(path="/swagger")
+
+
+@get("/health", tags=["health"], summary="200 while the process serves")
+async def health() -> HealthBody:
+    return HealthBody(status="ok")
+
+
+@get("/docs", include_in_schema=False, media_type=MediaType.HTML)
+async def docs(request: Request) -> bytes:
+    """Swagger UI at the short address; the schema stays at /schema/openapi.json."""
+    return _SWAGGER.render(request, request.app.openapi_schema.to_schema())
+
+
+def _saq_plugin(container: Container) -> SAQPlugin:
+    """The dashboard always; the worker inside this process only when the data lives in this process."""
+    options = worker_options(container)
+    return SAQPlugin(
+        SAQConfig(
+            web_enabled=True,
+            web_guards=[admin_guard],
+            queue_instances={QUEUE_NAME: container.queue},
+            queue_configs=[
+                QueueConfig(
+                    name=QUEUE_NAME,
+                    broker_instance=container.redis,
+                    tasks=options["functions"],
+                    concurrency=options["concurrency"],
+                    startup=options["startup"],
+                    before_process=options["before_process"],
+                    after_process=options["after_process"],
+                    separate_process=not container.settings.embedded,
+                )
+            ],
+        )
+    )
+
+
+def create_app(container: Container | None = None, settings: Settings | None = None) -> Litestar:
+    """Build the app; with no container, from the environment (the factory granian calls)."""
+    if container is None:
+        settings = settings or load_settings()
+        configure_logging(settings.log_format, settings.log_level)
+        container = build_container(settings)
+    settings = container.settings
+    upload_limit = per_minute_limit(settings.upload_rate_limit, "upload_rate_limit")
+    process_limit = per_minute_limit(settings.process_rate_limit, "process_rate_limit")
+    return Litestar(
+        route_handlers=[
+            health,
+            docs,
+            daily_metrics,
+            BatchController,
+            QueueController,
+            Router("/", route_handlers=[upload], middleware=[upload_limit.middleware]),
+            Router("/", route_handlers=[process_batch], middleware=[process_limit.middleware]),
+        ],
+        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
+        state=State({"container": container, "admin_token": container.admin_token}),
+        stores={
+            "upload_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:upload"),
+            "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
+        },
+        middleware=[RequestLogMiddleware()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[container.start],
+        on_shutdown=[container.close],
+        plugins=[_saq_plugin(container)],
+        request_max_body_size=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
+        openapi_config=OpenAPIConfig(
+            title="event-service",
+            version=event_service.__version__,
+            path="/schema",
+            render_plugins=[_SWAGGER],
+            components=Components(security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}),
+        ),
+        logging_config=None,
+    )

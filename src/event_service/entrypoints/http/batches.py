@@ -1,0 +1,52 @@
+"""Batch status, row errors, and the request to process a batch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.schemas import BatchBody, ErrorsPageBody, ProcessBody
+
+
+class BatchController(Controller):
+    path = "/batches/{batch_id:str}"
+    tags = ["batches"]
+
+    @get(summary="A batch's status, counts and timestamps")
+    async def get_batch(self, container: ContainerDependency, batch_id: FromPath[str]) -> BatchBody:
+        return BatchBody.of(await container.get_batch(batch_id))
+
+    @get("/errors", summary="Page through a batch's row errors, in row order")
+    async def list_errors(
+        self,
+        container: ContainerDependency,
+        batch_id: FromPath[str],
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> ErrorsPageBody:
+        batch, errors = await container.get_batch.errors(batch_id, offset, limit)
+        return ErrorsPageBody(
+            batch_id=batch.id,
+            offset=offset,
+            limit=limit,
+            errors_total=batch.errors_total,
+            errors_stored=min(batch.errors_total, container.ingest_upload.stored_errors_cap),
+            errors=errors,
+        )
+
+
+@post(
+    "/batches/{batch_id:str}/process",
+    status_code=HTTP_202_ACCEPTED,
+    tags=["batches"],
+    summary="Process a batch into the daily metrics in the background",
+    description="Idempotent: asking again while it is queued returns the same job, and processing twice never "
+    "counts twice.",
+)
+async def process_batch(container: ContainerDependency, batch_id: FromPath[str]) -> ProcessBody:
+    job = await container.request_processing(batch_id)
+    return ProcessBody(status="enqueued", batch_id=batch_id, job_key=job.key)

@@ -1,0 +1,93 @@
+"""Every failure answers JSON with a human message; application errors map to their 4xx/503 here."""
+
+from __future__ import annotations
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from event_service.application.errors import (
+    ApplicationError,
+    BatchNotFound,
+    IdempotencyKeyReused,
+    QueueUnavailable,
+    StrictModeRejected,
+    UnknownQueue,
+    UnreadableUpload,
+    UnsupportedFile,
+    UploadTooLarge,
+)
+from event_service.domain import FIRST_ERRORS, DomainError
+from event_service.entrypoints.http.schemas import ErrorBody, RowErrorsBody
+
+log = structlog.get_logger(__name__)
+
+_STATUS: dict[type[Exception], int] = {
+    BatchNotFound: HTTP_404_NOT_FOUND,
+    UnknownQueue: HTTP_404_NOT_FOUND,
+    UploadTooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedFile: HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    UnreadableUpload: HTTP_422_UNPROCESSABLE_ENTITY,
+    IdempotencyKeyReused: HTTP_422_UNPROCESSABLE_ENTITY,
+    StrictModeRejected: HTTP_422_UNPROCESSABLE_ENTITY,
+    QueueUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def _json(body: ErrorBody, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+    return Response(body, status_code=body.status_code, media_type=MediaType.JSON, headers=headers)
+
+
+def application_error(_: Request, exc: Exception) -> Response[ErrorBody]:
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), HTTP_422_UNPROCESSABLE_ENTITY)
+    if isinstance(exc, StrictModeRejected):
+        report = exc.report
+        return _json(
+            RowErrorsBody(status, str(exc), report.rows_total, report.rows_rejected, report.first_errors[:FIRST_ERRORS])
+        )
+    return _json(ErrorBody(status, str(exc)))
+
+
+def domain_error(_: Request, exc: Exception) -> Response[ErrorBody]:
+    """Invalid header, no data rows: the file cannot be ingested as sent."""
+    return _json(ErrorBody(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
+
+
+def redis_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
+    log.warning("redis.unavailable", error=str(exc))
+    return _json(ErrorBody(HTTP_503_SERVICE_UNAVAILABLE, "a backing service (Redis) is unavailable; try again shortly"))
+
+
+def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    message = exc.detail
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
+        problems = "; ".join(
+            f"{item.get('key', 'body')}: {item.get('message', 'invalid')}"
+            for item in exc.extra
+            if isinstance(item, dict)
+        )
+        message = f"{exc.detail}: {problems}" if problems else exc.detail
+    return _json(ErrorBody(exc.status_code, message), headers=exc.headers)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+    log.exception("request.failed", path=request.url.path)
+    return _json(ErrorBody(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged"))
+
+
+EXCEPTION_HANDLERS = {
+    ApplicationError: application_error,
+    DomainError: domain_error,
+    RedisConnectionError: redis_unavailable,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

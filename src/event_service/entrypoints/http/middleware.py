@@ -1,0 +1,62 @@
+"""Request ids with an access log line, and rate limits that also say when to retry."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import structlog
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger("event_service.http")
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestLogMiddleware(ASGIMiddleware):
+    """Binds a request id (the client's ``X-Request-ID`` or a new one) to every log line of the request."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = incoming[:128] or uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await next_app(scope, receive, send_with_id)
+            finally:
+                log.info(
+                    "request",
+                    method=scope.get("method"),
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+
+
+class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
+    """Litestar's limiter, plus ``Retry-After`` (seconds until the window frees a request) on every answer."""
+
+    def create_response_headers(self, cache_object: CacheObject) -> dict[str, str]:
+        headers = super().create_response_headers(cache_object)
+        headers["Retry-After"] = str(max(1, cache_object.reset - int(time.time())))
+        return headers
+
+
+def per_minute_limit(requests: int, store: str) -> RateLimitConfig:
+    """A per-client limit with its own store, so each route family counts separately."""
+    return RateLimitConfig(rate_limit=("minute", requests), store=store, middleware_class=RetryAfterRateLimitMiddleware)

@@ -1,0 +1,117 @@
+"""Response bodies of the HTTP API (msgspec Structs, documented in the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from event_service.application.ports import DeadLetter
+from event_service.domain import Batch, DailyCounts, RowError
+
+
+class ErrorBody(msgspec.Struct):
+    status_code: int
+    message: str
+
+
+class RowErrorsBody(ErrorBody):
+    rows_total: int
+    rows_rejected: int
+    errors: list[RowError]
+
+
+class UploadBody(msgspec.Struct):
+    batch_id: str
+    status: str
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    errors_total: int
+    errors: list[RowError]
+    duplicate: bool = False
+
+    @classmethod
+    def of(cls, batch: Batch, duplicate: bool) -> UploadBody:
+        return cls(
+            batch_id=batch.id,
+            status=batch.status.value,
+            rows_total=batch.rows_total,
+            rows_accepted=batch.rows_accepted,
+            rows_rejected=batch.rows_rejected,
+            errors_total=batch.errors_total,
+            errors=batch.first_errors,
+            duplicate=duplicate,
+        )
+
+
+class BatchBody(msgspec.Struct):
+    batch_id: str
+    status: str
+    filename: str | None
+    sha256: str
+    size_bytes: int
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    errors_total: int
+    counts: DailyCounts
+    created_at: datetime
+    updated_at: datetime
+    enqueued_at: datetime | None
+    processed_at: datetime | None
+    job_key: str | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, batch: Batch) -> BatchBody:
+        return cls(
+            batch_id=batch.id,
+            status=batch.status.value,
+            filename=batch.filename,
+            sha256=batch.sha256,
+            size_bytes=batch.size_bytes,
+            rows_total=batch.rows_total,
+            rows_accepted=batch.rows_accepted,
+            rows_rejected=batch.rows_rejected,
+            errors_total=batch.errors_total,
+            counts=batch.counts,
+            created_at=batch.created_at,
+            updated_at=batch.updated_at,
+            enqueued_at=batch.enqueued_at,
+            processed_at=batch.processed_at,
+            job_key=batch.job_key,
+            last_error=batch.last_error,
+        )
+
+
+class ErrorsPageBody(msgspec.Struct):
+    batch_id: str
+    offset: int
+    limit: int
+    errors_total: int
+    errors_stored: int
+    errors: list[RowError]
+
+
+class ProcessBody(msgspec.Struct):
+    status: str
+    batch_id: str
+    job_key: str
+
+
+class MetricsBody(msgspec.Struct):
+    date: str
+    metrics: dict[str, int]
+
+
+class DeadLettersBody(msgspec.Struct):
+    queue: str
+    total: int
+    offset: int
+    limit: int
+    failed_jobs: list[DeadLetter]
+
+
+class HealthBody(msgspec.Struct):
+    status: str
