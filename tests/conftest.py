@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,8 +10,8 @@ import redis
 
 from event_service.adapters.embedded_valkey import EmbeddedValkey
 
-MACHINE_REDIS = "redis://127.0.0.1:6379/15"
-"""Database 15 of the machine's Redis: the tests' own, flushed around each test."""
+MACHINE_REDIS = f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '15')}"
+"""The tests' own database of the machine's Redis (15 unless TEST_REDIS_DB says), flushed around each test."""
 
 
 def _machine_redis_reachable() -> bool:
