@@ -74,9 +74,10 @@ async def validate_csv(
     chunks: AsyncIterator[bytes],
     pool: ComputePool,
     bounds: TimestampBounds,
+    report: IngestReport,
     on_chunk: ChunkHandler | None = None,
 ) -> IngestReport:
-    """Read the header, validate every record in the pool, and hand each parsed chunk to ``on_chunk`` in order."""
+    """Validate every record into ``report`` and hand each parsed chunk to ``on_chunk``, in file order."""
     first = await anext(chunks, None)
     if first is None:
         raise NoDataRows("the file is empty; expected a header and at least one data row")
@@ -89,7 +90,6 @@ async def validate_csv(
         async for chunk in chunks:
             yield chunk
 
-    report = IngestReport()
     async for parsed in pool.parse_chunks(data_chunks(), header, bounds):
         errors = report.add(parsed)
         if on_chunk is not None:

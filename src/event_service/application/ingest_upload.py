@@ -86,6 +86,7 @@ class IngestUpload:
                 rows_total=report.rows_total,
                 rows_accepted=report.rows_accepted,
                 rows_rejected=report.rows_rejected,
+                rows_duplicate=report.rows_duplicate,
                 errors_total=report.errors_total,
                 first_errors=report.first_errors,
                 counts=report.counts,
@@ -124,11 +125,13 @@ class IngestUpload:
     async def _read(self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, batch_id: str | None) -> IngestReport:
         """Validate the file; with a ``batch_id``, also store its valid events and errors as they come."""
         stored_errors = 0
+        report = IngestReport()
 
         async def store(parsed: ParsedChunk, errors: list[RowError]) -> None:
             nonlocal stored_errors
             if parsed.events:
-                await self._events.add_many(batch_id, parsed.events)
+                duplicates = await self._events.add_many(batch_id, parsed.events)
+                report.drop_duplicates(parsed.events[index] for index in duplicates)
             room = self._limits.stored_errors_per_batch - stored_errors
             if errors and room > 0:
                 await self._batches.add_errors(batch_id, errors[:room])
@@ -138,5 +141,6 @@ class IngestUpload:
             read_chunks(file, gzipped, self._limits.max_decompressed_bytes, self._limits.chunk_bytes),
             self._pool,
             bounds,
+            report,
             on_chunk=store if batch_id is not None else None,
         )

@@ -28,12 +28,16 @@ class BatchRepository(Protocol):
 
     async def list_errors(self, batch_id: str, offset: int, limit: int) -> list[RowError]: ...
 
+    async def list_recent(self, offset: int, limit: int) -> tuple[int, list[Batch]]:
+        """How many batches there are, and a page of them, the most recently created first."""
+
     async def delete(self, batch_id: str) -> None:
         """Remove the batch and its stored errors."""
 
 
 class EventRepository(Protocol):
-    async def add_many(self, batch_id: str, events: Sequence[Event]) -> None: ...
+    async def add_many(self, batch_id: str, events: Sequence[Event]) -> list[int]:
+        """Store ``events``; return the positions of those whose ``event_id`` was already stored (not stored again)."""
 
     async def delete_batch(self, batch_id: str) -> None: ...
 

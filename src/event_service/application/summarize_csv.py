@@ -21,4 +21,4 @@ class SummarizeCsv:
         _, _, gzipped = await asyncio.to_thread(digest, file)
         bounds = TimestampBounds.around(self._clock.now(), self._limits.earliest, self._limits.future_tolerance)
         chunks = read_chunks(file, gzipped, self._limits.max_decompressed_bytes, self._limits.chunk_bytes)
-        return await validate_csv(chunks, self._pool, bounds)
+        return await validate_csv(chunks, self._pool, bounds, IngestReport())

@@ -28,6 +28,7 @@ class Batch(msgspec.Struct, kw_only=True):
     rows_total: int
     rows_accepted: int
     rows_rejected: int
+    rows_duplicate: int = 0
     errors_total: int
     first_errors: list[RowError]
     counts: DailyCounts

@@ -56,6 +56,10 @@ class FakeBatches:
     async def list_errors(self, batch_id: str, offset: int, limit: int) -> list[RowError]:
         return self.errors.get(batch_id, [])[offset : offset + limit]
 
+    async def list_recent(self, offset: int, limit: int) -> tuple[int, list[Batch]]:
+        ordered = sorted(self.batches.values(), key=lambda b: (b.created_at, b.id), reverse=True)
+        return len(ordered), ordered[offset : offset + limit]
+
     async def delete(self, batch_id: str) -> None:
         self.batches.pop(batch_id, None)
         self.errors.pop(batch_id, None)
@@ -65,8 +69,18 @@ class FakeEvents:
     def __init__(self) -> None:
         self.events: dict[str, list[Event]] = {}
 
-    async def add_many(self, batch_id: str, events: Sequence[Event]) -> None:
-        self.events.setdefault(batch_id, []).extend(events)
+    async def add_many(self, batch_id: str, events: Sequence[Event]) -> list[int]:
+        known = {e.event_id for stored in self.events.values() for e in stored if e.event_id is not None}
+        duplicates = []
+        kept = self.events.setdefault(batch_id, [])
+        for index, event in enumerate(events):
+            if event.event_id is not None and event.event_id in known:
+                duplicates.append(index)
+                continue
+            if event.event_id is not None:
+                known.add(event.event_id)
+            kept.append(event)
+        return duplicates
 
     async def delete_batch(self, batch_id: str) -> None:
         self.events.pop(batch_id, None)

@@ -252,3 +252,28 @@ async def test_summarize_shares_the_upload_parser(world: World) -> None:
         {"2025-11-13": {"signup": 120, "purchase": 30}},
     )
     assert world.events.total() == 0
+
+
+async def test_event_ids_already_stored_are_counted_as_duplicates_not_twice(world: World) -> None:
+    first = await world.upload(
+        "event_id,user_id,event_type,timestamp\n"
+        "e1,u1,signup,2025-11-13T01:00:00Z\n"
+        "e2,u2,signup,2025-11-13T02:00:00Z\n"
+        "e2,u2,signup,2025-11-13T02:00:00Z\n"
+        ",u3,purchase,2025-11-13T03:00:00Z\n"
+    )
+    overlapping = await world.upload(
+        "event_id,user_id,event_type,timestamp\n"
+        "e2,u2,signup,2025-11-13T02:00:00Z\n"
+        "e3,u4,purchase,2025-11-14T00:00:00Z\n"
+        "e4,u5,purchase,nope\n"
+    )
+    counts = [
+        (b.rows_total, b.rows_accepted, b.rows_rejected, b.rows_duplicate, b.counts)
+        for b in (first.batch, overlapping.batch)
+    ]
+    assert counts == [
+        (4, 3, 0, 1, {"2025-11-13": {"signup": 2, "purchase": 1}}),
+        (3, 1, 1, 1, {"2025-11-14": {"purchase": 1}}),
+    ]
+    assert world.events.total() == 4

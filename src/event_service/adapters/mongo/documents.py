@@ -32,6 +32,7 @@ class BatchDocument(Document):
     rows_total: int
     rows_accepted: int
     rows_rejected: int
+    rows_duplicate: int = 0
     errors_total: int
     first_errors: list[RowErrorModel]
     counts: dict[str, dict[str, int]]
@@ -77,6 +78,8 @@ class EventDocument(Document):
         indexes = [
             IndexModel([("batch_id", ASCENDING)], name="batch_id"),
             IndexModel([("day", ASCENDING), ("event_type", ASCENDING)], name="day_event_type"),
+            # Sparse, not partial: mongomock ignores partial filters, and both skip documents without the field.
+            IndexModel([("event_id", ASCENDING)], name="event_id_unique", unique=True, sparse=True),
         ]
 
 

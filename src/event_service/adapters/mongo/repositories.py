@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from event_service.adapters.mongo.documents import (
     BatchDocument,
@@ -26,6 +26,7 @@ from event_service.application.errors import DuplicateBatch
 from event_service.domain import Batch, BatchStatus, Event, RowError, sum_type_counts
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DUPLICATE_KEY = 11000
 _DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
 _SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error"})
 
@@ -49,6 +50,7 @@ def _to_document(batch: Batch) -> BatchDocument:
         rows_total=batch.rows_total,
         rows_accepted=batch.rows_accepted,
         rows_rejected=batch.rows_rejected,
+        rows_duplicate=batch.rows_duplicate,
         errors_total=batch.errors_total,
         first_errors=[RowErrorModel(row=e.row, column=e.column, message=e.message) for e in batch.first_errors],
         counts={day: dict(per_type) for day, per_type in batch.counts.items()},
@@ -127,15 +129,28 @@ class MongoBatchRepository:
         )
         return [RowError(d["row"], d.get("column"), d["message"]) async for d in cursor]
 
+    async def list_recent(self, offset: int, limit: int) -> tuple[int, list[Batch]]:
+        total = await BatchDocument.find_all().count()
+        if limit <= 0:
+            return total, []
+        page = (
+            await BatchDocument.find_all()
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .skip(max(offset, 0))
+            .limit(limit)
+            .to_list()
+        )
+        return total, [_to_batch(document) for document in page]
+
     async def delete(self, batch_id: str) -> None:
         await BatchErrorDocument.get_motor_collection().delete_many({"batch_id": batch_id})
         await BatchDocument.get_motor_collection().delete_one({"_id": batch_id})
 
 
 class MongoEventRepository:
-    async def add_many(self, batch_id: str, events: Sequence[Event]) -> None:
+    async def add_many(self, batch_id: str, events: Sequence[Event]) -> list[int]:
         if not events:
-            return
+            return []
         epoch, ms = _EPOCH, timedelta(milliseconds=1)
         documents: list[dict[str, Any]] = [
             {
@@ -153,7 +168,17 @@ class MongoEventRepository:
                 document["event_id"] = event.event_id
             if event.properties is not None:
                 document["props"] = event.properties
-        await EventDocument.get_motor_collection().insert_many(documents, ordered=False)
+        try:
+            await EventDocument.get_motor_collection().insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            # Unordered: every other document was inserted; only event_id clashes are the caller's to count.
+            failures = exc.details.get("writeErrors", [])
+            if any(failure.get("code") != _DUPLICATE_KEY for failure in failures) or exc.details.get(
+                "writeConcernErrors"
+            ):
+                raise
+            return sorted(failure["index"] for failure in failures)
+        return []
 
     async def delete_batch(self, batch_id: str) -> None:
         await EventDocument.get_motor_collection().delete_many({"batch_id": batch_id})

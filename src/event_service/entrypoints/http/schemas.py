@@ -27,6 +27,7 @@ class UploadBody(msgspec.Struct):
     rows_total: int
     rows_accepted: int
     rows_rejected: int
+    rows_duplicate: int
     errors_total: int
     errors: list[RowError]
     duplicate: bool = False
@@ -39,6 +40,7 @@ class UploadBody(msgspec.Struct):
             rows_total=batch.rows_total,
             rows_accepted=batch.rows_accepted,
             rows_rejected=batch.rows_rejected,
+            rows_duplicate=batch.rows_duplicate,
             errors_total=batch.errors_total,
             errors=batch.first_errors,
             duplicate=duplicate,
@@ -54,6 +56,7 @@ class BatchBody(msgspec.Struct):
     rows_total: int
     rows_accepted: int
     rows_rejected: int
+    rows_duplicate: int
     errors_total: int
     counts: DailyCounts
     created_at: datetime
@@ -74,6 +77,7 @@ class BatchBody(msgspec.Struct):
             rows_total=batch.rows_total,
             rows_accepted=batch.rows_accepted,
             rows_rejected=batch.rows_rejected,
+            rows_duplicate=batch.rows_duplicate,
             errors_total=batch.errors_total,
             counts=batch.counts,
             created_at=batch.created_at,
@@ -83,6 +87,13 @@ class BatchBody(msgspec.Struct):
             job_key=batch.job_key,
             last_error=batch.last_error,
         )
+
+
+class BatchesPageBody(msgspec.Struct):
+    total: int
+    offset: int
+    limit: int
+    batches: list[BatchBody]
 
 
 class ErrorsPageBody(msgspec.Struct):
