@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -62,6 +63,23 @@ async def test_upload_over_the_size_limit_is_413(redis_url: str, body_size: int,
         assert response.status_code == 413, response.text
         assert where in response.json()["message"]
         assert (await small.get("/metrics?date=2025-11-13")).json()["metrics"] == {}
+
+
+async def test_gzip_bombs_are_413_not_an_out_of_memory(redis_url: str) -> None:
+    settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token="t", max_upload_bytes=1024)
+    bomb = gzip.compress(b"user_id,event_type,timestamp\n" + b"u,signup,2025-11-13T00:00:00Z\n" * 400_000)
+    assert len(bomb) < 100_000
+    form = httpx.Request("POST", "http://test/uploads", files={"file": ("a.csv", b"x" * 500_000, "text/csv")})
+    async with AsyncTestClient(app=create_app(build_container(settings, pool=InlinePool()))) as small:
+        as_file = await small.post("/uploads", files={"file": ("bomb.csv.gz", bomb, "application/gzip")})
+        as_body = await small.post(
+            "/uploads",
+            content=gzip.compress(form.read()),
+            headers={"content-type": form.headers["content-type"], "content-encoding": "gzip"},
+        )
+    assert (as_file.status_code, as_body.status_code) == (413, 413)
+    assert "decompressed" in as_file.json()["message"]
+    assert as_body.json()["message"]
 
 
 async def test_idempotency_key_reused_for_other_bytes_is_422(client: AsyncTestClient) -> None:

@@ -90,6 +90,7 @@ async def test_init_declares_the_indexes_and_can_run_again(mongo: MongoConnectio
     events = await EventDocument.get_motor_collection().index_information()
     assert list(events["batch_id"]["key"]) == [("batch_id", 1)]
     assert list(events["day_event_type"]["key"]) == [("day", 1), ("event_type", 1)]
+    assert (events["event_id_unique"]["unique"], events["event_id_unique"]["sparse"]) == (True, True)
     errors = await BatchErrorDocument.get_motor_collection().index_information()
     assert list(errors["batch_id_row"]["key"]) == [("batch_id", 1), ("row", 1)]
     contributions = await ContributionDocument.get_motor_collection().index_information()
@@ -294,6 +295,27 @@ async def test_events_are_stored_as_raw_documents_and_deleted_by_batch(mongo: Mo
     assert await events.count_documents({"batch_id": "b2"}) == 1
 
 
+async def test_event_ids_are_stored_once_across_batches(mongo: MongoConnection) -> None:
+    repo = MongoEventRepository()
+    ms = int(T0.timestamp() * 1000)
+    first = await repo.add_many(
+        "b1",
+        [
+            Event("u1", "signup", ms, "2025-11-13", "e-1"),
+            Event("u2", "signup", ms, "2025-11-13"),
+            Event("u1", "signup", ms, "2025-11-13", "e-1"),
+            Event("u3", "signup", ms, "2025-11-13"),
+        ],
+    )
+    second = await repo.add_many(
+        "b2", [Event("u4", "signup", ms, "2025-11-13", "e-2"), Event("u1", "signup", ms, "2025-11-13", "e-1")]
+    )
+    assert (first, second) == ([2], [1])
+    events = EventDocument.get_motor_collection()
+    assert await events.count_documents({}) == 4
+    assert await events.count_documents({"event_id": "e-1"}) == 1
+
+
 # --- metrics ---------------------------------------------------------------------------------------------
 
 
@@ -389,3 +411,15 @@ async def test_a_recompute_overtaken_by_a_writer_does_not_store_its_stale_sum(mo
     # The writer recomputes after its bump and stores the full sum.
     assert await metrics.recompute_day("2025-11-13") == {"signup": 6}
     assert await metrics.daily_totals("2025-11-13") == {"signup": 6}
+
+
+async def test_recent_batches_come_newest_first_in_pages(mongo: MongoConnection) -> None:
+    repo = MongoBatchRepository()
+    for index in range(3):
+        batch = make_batch(f"b{index}", sha256=f"{index:064x}")
+        batch.created_at = T0 + timedelta(minutes=index)
+        await repo.add(batch)
+    total, page = await repo.list_recent(0, 2)
+    _, rest = await repo.list_recent(2, 2)
+    assert (total, [b.id for b in page], [b.id for b in rest]) == (3, ["b2", "b1"], ["b0"])
+    assert await repo.list_recent(0, 0) == (3, [])

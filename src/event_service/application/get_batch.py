@@ -1,4 +1,4 @@
-"""Read a batch and page through its row errors."""
+"""Read a batch, page through its row errors, or list the latest batches."""
 
 from __future__ import annotations
 
@@ -20,3 +20,6 @@ class GetBatch:
     async def errors(self, batch_id: str, offset: int, limit: int) -> tuple[Batch, list[RowError]]:
         batch = await self(batch_id)
         return batch, await self._batches.list_errors(batch_id, offset, limit)
+
+    async def recent(self, offset: int, limit: int) -> tuple[int, list[Batch]]:
+        return await self._batches.list_recent(offset, limit)

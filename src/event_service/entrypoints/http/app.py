@@ -14,7 +14,8 @@ from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
 import event_service
 from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
 from event_service.entrypoints.bootstrap import Container, build_container
-from event_service.entrypoints.http.batches import BatchController, process_batch
+from event_service.entrypoints.http.batches import BatchController, list_batches, process_batch
+from event_service.entrypoints.http.decompression import GzipRequestBody
 from event_service.entrypoints.http.dependencies import provide_container
 from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
@@ -83,8 +84,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             docs,
             daily_metrics,
             BatchController,
+            list_batches,
             QueueController,
-            Router("/", route_handlers=[upload], middleware=[upload_limit.middleware]),
+            Router("/", route_handlers=[upload], middleware=[upload_limit.middleware, GzipRequestBody()]),
             Router("/", route_handlers=[process_batch], middleware=[process_limit.middleware]),
         ],
         dependencies={"container": Provide(provide_container, sync_to_thread=False)},

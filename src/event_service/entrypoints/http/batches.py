@@ -9,7 +9,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from event_service.entrypoints.http.dependencies import ContainerDependency
-from event_service.entrypoints.http.schemas import BatchBody, ErrorsPageBody, ProcessBody
+from event_service.entrypoints.http.schemas import BatchBody, BatchesPageBody, ErrorsPageBody, ProcessBody
 
 
 class BatchController(Controller):
@@ -37,6 +37,16 @@ class BatchController(Controller):
             errors_stored=min(batch.errors_total, container.ingest_upload.stored_errors_cap),
             errors=errors,
         )
+
+
+@get("/batches", tags=["batches"], summary="The latest batches first, a page at a time")
+async def list_batches(
+    container: ContainerDependency,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+) -> BatchesPageBody:
+    total, batches = await container.get_batch.recent(offset, limit)
+    return BatchesPageBody(total=total, offset=offset, limit=limit, batches=[BatchBody.of(b) for b in batches])
 
 
 @post(
