@@ -10,6 +10,10 @@ from collections.abc import Iterable, Iterator
 
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_CHUNK_BYTES = 1 << 20
+MAX_RECORD_BYTES = 1 << 20
+"""A record still open after this many bytes past a chunk (an unterminated quote) is cut anyway: memory stays
+bounded, and the parser reports the oversized field as a row error (the csv module refuses fields longer than
+its ``field_size_limit``, 131072 characters unless the host program changed it)."""
 
 
 def _end_of_last_record(buffer: bytes | bytearray) -> int:
@@ -44,6 +48,8 @@ def iter_record_chunks(blocks: Iterable[bytes], chunk_bytes: int = DEFAULT_CHUNK
         if len(pending) < chunk_bytes:
             continue
         cut = _end_of_last_record(pending)
+        if not cut and len(pending) > chunk_bytes + MAX_RECORD_BYTES:
+            cut = pending.rfind(b"\n") + 1 or len(pending)
         if cut:
             yield bytes(pending[:cut])
             del pending[:cut]
