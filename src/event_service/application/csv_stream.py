@@ -32,20 +32,25 @@ _SNIFF_BYTES = 8192
 ChunkHandler = Callable[[ParsedChunk, list[RowError]], Awaitable[None]]
 
 
+def is_gzip(file: BinaryIO) -> bool:
+    """Whether the file is gzip; UnsupportedFile for binary content that is not gzip."""
+    file.seek(0)
+    head = file.read(_SNIFF_BYTES)
+    gzipped = head.startswith(GZIP_MAGIC)
+    if not gzipped and b"\x00" in head:
+        raise UnsupportedFile("the file is binary, neither CSV text nor gzip-compressed CSV")
+    return gzipped
+
+
 def digest(file: BinaryIO) -> tuple[str, int, bool]:
     """sha256, size and whether the file is gzip; UnsupportedFile for binary content that is not gzip."""
+    gzipped = is_gzip(file)
     file.seek(0)
     sha256 = hashlib.sha256()
     size = 0
-    head = b""
     while block := file.read(_READ_BYTES):
-        if not head:
-            head = block
         sha256.update(block)
         size += len(block)
-    gzipped = head.startswith(GZIP_MAGIC)
-    if not gzipped and b"\x00" in head[:_SNIFF_BYTES]:
-        raise UnsupportedFile("the file is binary, neither CSV text nor gzip-compressed CSV")
     return sha256.hexdigest(), size, gzipped
 
 
@@ -90,7 +95,8 @@ async def validate_csv(
         async for chunk in chunks:
             yield chunk
 
-    async for parsed in pool.parse_chunks(data_chunks(), header, bounds):
+    # Only a handler stores events: without one, the pool need not build or ship them.
+    async for parsed in pool.parse_chunks(data_chunks(), header, bounds, keep_events=on_chunk is not None):
         errors = report.add(parsed)
         if on_chunk is not None:
             await on_chunk(parsed, errors)

@@ -85,9 +85,12 @@ class DeadLetterStore(Protocol):
 
 class ComputePool(Protocol):
     def parse_chunks(
-        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds
+        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds, *, keep_events: bool = True
     ) -> AsyncIterator[ParsedChunk]:
-        """Parse chunks, possibly in parallel with bounded work in flight, yielding results in input order."""
+        """Parse chunks, possibly in parallel with bounded work in flight, yielding results in input order.
+
+        With ``keep_events=False`` the results carry counts and errors only.
+        """
 
 
 class Clock(Protocol):

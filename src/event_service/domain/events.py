@@ -10,7 +10,13 @@ import msgspec
 from event_service.domain.aggregation import DailyCounts
 from event_service.domain.errors import InvalidHeader, RowError
 from event_service.domain.header import Header
-from event_service.domain.timestamps import InvalidTimestamp, TimestampBounds, parse_timestamp, utc_day
+from event_service.domain.timestamps import (
+    InvalidTimestamp,
+    TimestampBounds,
+    fast_epoch_ms,
+    parse_timestamp,
+    utc_day,
+)
 
 MAX_USER_ID_LENGTH = 256
 MAX_EVENT_TYPE_LENGTH = 128
@@ -61,8 +67,15 @@ def _invalid_utf8_column(fields: list[str], header: Header) -> str | None:
     return None
 
 
-def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds) -> ParsedChunk:
-    """Validate the records in ``data`` (whole records, no header) and aggregate the valid ones."""
+def _record_error(records: int, exc: csv.Error) -> RowError:
+    return RowError(records, None, f"record is not valid CSV: {exc}")
+
+
+def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_events: bool = True) -> ParsedChunk:
+    """Validate the records in ``data`` (whole records, no header) and aggregate the valid ones.
+
+    With ``keep_events=False`` only the counts and errors are kept, for callers that store nothing.
+    """
     try:
         text = data.decode("utf-8")
         check_encoding = False
@@ -77,67 +90,84 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds) -> ParsedC
     width = header.width
     user_at, type_at, time_at, id_at = header.user_id, header.event_type, header.timestamp, header.event_id
     extras = header.extras
+    earliest, latest = bounds.earliest_ms, bounds.latest_ms
     records = rows = rejected = 0
     reader = csv.reader(io.StringIO(text, newline=""))
     while True:
+        # One try around the whole loop rather than one per record: csv.Error is rare, and the reader
+        # carries on with the next record after it.
         try:
-            fields = next(reader)
-        except StopIteration:
+            for fields in reader:
+                records += 1
+                if len(fields) != width:
+                    if _is_blank(fields):
+                        continue
+                    rows += 1
+                    rejected += 1
+                    errors.append(RowError(records, None, f"record has {len(fields)} fields; the header has {width}"))
+                    continue
+                rows += 1
+                if check_encoding and (column := _invalid_utf8_column(fields, header)) is not None:
+                    rejected += 1
+                    errors.append(RowError(records, column, f"{column}: is not valid UTF-8"))
+                    continue
+                user_id = fields[user_at].strip()
+                event_type = fields[type_at].strip()
+                stamp = fields[time_at].strip()
+                ms = fast_epoch_ms(stamp)
+                if (
+                    ms is None
+                    or not earliest <= ms <= latest
+                    or not 0 < len(user_id) <= MAX_USER_ID_LENGTH
+                    or not 0 < len(event_type) <= MAX_EVENT_TYPE_LENGTH
+                ):
+                    row_errors = _row_errors(records, user_id, event_type, stamp, bounds)
+                    if row_errors:
+                        rejected += 1
+                        errors.extend(row_errors)
+                        continue
+                    ms = parse_timestamp(stamp, bounds)
+                day = utc_day(ms)
+                per_type = counts.get(day)
+                if per_type is None:
+                    per_type = counts[day] = {}
+                per_type[event_type] = per_type.get(event_type, 0) + 1
+                if keep_events:
+                    event_id = fields[id_at].strip() or None if id_at is not None else None
+                    properties = {name: fields[index].strip() for index, name in extras} if extras else None
+                    events.append(Event(user_id, event_type, ms, day, event_id, properties))
             break
         except csv.Error as exc:
             records += 1
             rows += 1
             rejected += 1
-            errors.append(RowError(records, None, f"record is not valid CSV: {exc}"))
-            continue
-        records += 1
-        if _is_blank(fields):
-            continue
-        rows += 1
-        if len(fields) != width:
-            rejected += 1
-            errors.append(RowError(records, None, f"record has {len(fields)} fields; the header has {width}"))
-            continue
-        if check_encoding and (column := _invalid_utf8_column(fields, header)) is not None:
-            rejected += 1
-            errors.append(RowError(records, column, f"{column}: is not valid UTF-8"))
-            continue
-        row_errors = len(errors)
-        user_id = fields[user_at].strip()
-        if not user_id:
-            errors.append(RowError(records, "user_id", "user_id: is empty"))
-        elif len(user_id) > MAX_USER_ID_LENGTH:
-            errors.append(
-                RowError(
-                    records,
-                    "user_id",
-                    f"user_id: is {len(user_id)} characters long; at most {MAX_USER_ID_LENGTH} are allowed",
-                )
-            )
-        event_type = fields[type_at].strip()
-        if not event_type:
-            errors.append(RowError(records, "event_type", "event_type: is empty"))
-        elif len(event_type) > MAX_EVENT_TYPE_LENGTH:
-            errors.append(
-                RowError(
-                    records,
-                    "event_type",
-                    f"event_type: is {len(event_type)} characters long; at most {MAX_EVENT_TYPE_LENGTH} are allowed",
-                )
-            )
-        try:
-            timestamp_ms = parse_timestamp(fields[time_at].strip(), bounds)
-        except InvalidTimestamp as exc:
-            errors.append(RowError(records, "timestamp", f"timestamp: {exc}"))
-        if len(errors) != row_errors:
-            rejected += 1
-            continue
-        day = utc_day(timestamp_ms)
-        event_id = fields[id_at].strip() or None if id_at is not None else None
-        properties = {name: fields[index].strip() for index, name in extras} if extras else None
-        events.append(Event(user_id, event_type, timestamp_ms, day, event_id, properties))
-        per_type = counts.get(day)
-        if per_type is None:
-            per_type = counts[day] = {}
-        per_type[event_type] = per_type.get(event_type, 0) + 1
+            errors.append(_record_error(records, exc))
     return ParsedChunk(records, rows, rejected, errors, events, counts)
+
+
+def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: TimestampBounds) -> list[RowError]:
+    """Every reason the row is invalid, in column order of the rules; empty when it is valid after all."""
+    errors = []
+    if not user_id:
+        errors.append(RowError(row, "user_id", "user_id: is empty"))
+    elif len(user_id) > MAX_USER_ID_LENGTH:
+        errors.append(
+            RowError(
+                row, "user_id", f"user_id: is {len(user_id)} characters long; at most {MAX_USER_ID_LENGTH} are allowed"
+            )
+        )
+    if not event_type:
+        errors.append(RowError(row, "event_type", "event_type: is empty"))
+    elif len(event_type) > MAX_EVENT_TYPE_LENGTH:
+        errors.append(
+            RowError(
+                row,
+                "event_type",
+                f"event_type: is {len(event_type)} characters long; at most {MAX_EVENT_TYPE_LENGTH} are allowed",
+            )
+        )
+    try:
+        parse_timestamp(stamp, bounds)
+    except InvalidTimestamp as exc:
+        errors.append(RowError(row, "timestamp", f"timestamp: {exc}"))
+    return errors

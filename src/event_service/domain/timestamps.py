@@ -44,6 +44,30 @@ def to_epoch_ms(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_ONE_MS = timedelta(milliseconds=1)
+_fromisoformat = datetime.fromisoformat
+
+
+def fast_epoch_ms(value: str) -> int | None:
+    """Epoch milliseconds of the common shapes (ISO date-times, whole epoch numbers), unchecked against bounds;
+    None for anything else.
+
+    The fast path of the parser: ``parse_timestamp`` decides (and explains) every value this returns None for.
+    """
+    if value.isdigit() and value.isascii():
+        number = int(value)
+        return number * 1000 if number < EPOCH_MS_THRESHOLD else number
+    if len(value) < 19 or value[10] not in "Tt ":
+        return None
+    try:
+        moment = _fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment - (_NAIVE_EPOCH if moment.tzinfo is None else _EPOCH)) // _ONE_MS
+
+
 def format_epoch_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 

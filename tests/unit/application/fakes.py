@@ -142,10 +142,10 @@ class FakeDeadLetters:
 
 class SerialPool:
     async def parse_chunks(
-        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds
+        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds, *, keep_events: bool = True
     ) -> AsyncIterator[ParsedChunk]:
         async for chunk in chunks:
-            yield parse_chunk(chunk, header, bounds)
+            yield parse_chunk(chunk, header, bounds, keep_events=keep_events)
 
 
 class FixedClock:

@@ -15,9 +15,9 @@ from event_service.domain import Header, ParsedChunk, TimestampBounds, parse_chu
 _decoder = msgspec.msgpack.Decoder(ParsedChunk)
 
 
-def _parse_encoded(chunk: bytes, header: Header, bounds: TimestampBounds) -> bytes:
+def _parse_encoded(chunk: bytes, header: Header, bounds: TimestampBounds, keep_events: bool) -> bytes:
     # msgpack crosses the process boundary several times faster than pickling thousands of small objects.
-    return msgspec.msgpack.encode(parse_chunk(chunk, header, bounds))
+    return msgspec.msgpack.encode(parse_chunk(chunk, header, bounds, keep_events=keep_events))
 
 
 class ProcessPool:
@@ -27,13 +27,13 @@ class ProcessPool:
         self._max_in_flight = workers * in_flight_per_worker
 
     async def parse_chunks(
-        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds
+        self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds, *, keep_events: bool = True
     ) -> AsyncIterator[ParsedChunk]:
         loop = asyncio.get_running_loop()
         pending: deque[asyncio.Future[bytes]] = deque()
         try:
             async for chunk in chunks:
-                pending.append(loop.run_in_executor(self._executor, _parse_encoded, chunk, header, bounds))
+                pending.append(loop.run_in_executor(self._executor, _parse_encoded, chunk, header, bounds, keep_events))
                 if len(pending) >= self._max_in_flight:
                     yield _decoder.decode(await pending.popleft())
             while pending:
