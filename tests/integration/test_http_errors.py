@@ -127,3 +127,13 @@ async def test_rate_limit_answers_429_with_retry_after(container: Container) -> 
     assert [a.status_code for a in answers] == [404, 404, 429]
     assert int(answers[2].headers["retry-after"]) >= 1
     assert answers[2].json()["message"]
+
+
+async def test_bad_upload_parameters_are_named_in_the_400(client: AsyncTestClient) -> None:
+    files = {"file": ("a.csv", SEED_CSV, "text/csv")}
+    strict = await client.post("/uploads?strict=maybe", files=files)
+    key = await client.post("/uploads", files=files, headers={"Idempotency-Key": "k" * 300})
+    assert (strict.status_code, key.status_code) == (400, 400)
+    assert "strict" in strict.json()["message"]
+    assert "multipart" not in strict.json()["message"]
+    assert "idempotency_key" in key.json()["message"]

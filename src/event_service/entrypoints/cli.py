@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
+import structlog
 
 from event_service.adapters.settings import ConfigurationError, Settings, load_settings
 from event_service.application.errors import ApplicationError
@@ -23,9 +24,9 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
 
-    if not with_worker and settings.embedded:
+    if not with_worker and (settings.embedded or settings.redis_url is None):
         raise ConfigurationError(
-            "`event-service api` runs without a worker, so it needs MONGODB_URL (and REDIS_URL) shared with "
+            "`event-service api` runs without a worker, so it needs MONGODB_URL and REDIS_URL shared with "
             "`event-service worker` processes; use `event-service serve` for the all-in-one embedded mode"
         )
     if with_worker and not settings.embedded:
@@ -45,6 +46,18 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
 def _worker(settings: Settings) -> None:
     from event_service.entrypoints.worker import run_worker
+
+    if settings.redis_url is None:
+        raise ConfigurationError(
+            "`event-service worker` needs REDIS_URL: a worker on a private embedded valkey would get no jobs"
+        )
+    if settings.embedded:
+        # Allowed so that a worker can be tried against a real Redis without MongoDB, but it sees no batches.
+        structlog.get_logger(__name__).warning(
+            "worker.in_memory_store",
+            hint="MONGODB_URL is unset: this worker sees only its own empty in-memory store, so every "
+            "process_batch job will fail with 'batch does not exist'",
+        )
 
     asyncio.run(run_worker(build_container(settings)))
 

@@ -44,9 +44,15 @@ def _check_media_type(file: UploadFile) -> None:
         )
 
 
+def _about_parameters(exc: HTTPException) -> bool:
+    """A bad query parameter or header, whose own message already says what is wrong."""
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    return any(isinstance(item, dict) and item.get("source") in ("query", "header") for item in problems)
+
+
 def _form_error(request: Request, exc: HTTPException) -> Response[ErrorBody]:
     """Say what the route expects: Litestar's own message names only what failed."""
-    if exc.status_code != HTTP_400_BAD_REQUEST:
+    if exc.status_code != HTTP_400_BAD_REQUEST or _about_parameters(exc):
         return http_error(request, exc)
     return http_error(
         request,
