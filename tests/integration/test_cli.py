@@ -15,9 +15,7 @@ BAD_ROWS = b"u1,signup,not-a-time\n,signup,2025-11-13T00:00:00Z\nu2,purchase,202
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_summarize_prints_exact_counts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
-) -> None:
+def test_summarize_prints_exact_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str) -> None:
     path = tmp_path / "events.csv.gz"
     path.write_bytes(gzip.compress(SEED_CSV + BAD_ROWS))
     assert main(["summarize", str(path), "--workers", workers]) == 0
