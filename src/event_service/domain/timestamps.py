@@ -48,6 +48,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _ONE_MS = timedelta(milliseconds=1)
 _fromisoformat = datetime.fromisoformat
+_LONGEST_EPOCH_DIGITS = 18
+"""Longer digit strings go the general way: far out of bounds anyway, and int() refuses over 4300 digits."""
 
 
 def fast_epoch_ms(value: str) -> int | None:
@@ -56,7 +58,7 @@ def fast_epoch_ms(value: str) -> int | None:
 
     The fast path of the parser: ``parse_timestamp`` decides (and explains) every value this returns None for.
     """
-    if value.isdigit() and value.isascii():
+    if len(value) <= _LONGEST_EPOCH_DIGITS and value.isdigit() and value.isascii():
         number = int(value)
         return number * 1000 if number < EPOCH_MS_THRESHOLD else number
     if len(value) < 19 or value[10] not in "Tt ":
