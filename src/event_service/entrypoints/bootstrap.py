@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from redis.asyncio import Redis
 from saq.queue.redis import RedisQueue
 
-from event_service.adapters.compute import InlinePool, ProcessPool
+from event_service.adapters.clock import SystemClock
+from event_service.adapters.compute import InlinePool, ProcessPool, build_pool
 from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.mongo import (
     MongoBatchRepository,
@@ -35,17 +35,8 @@ from event_service.application.request_processing import RequestProcessing
 log = structlog.get_logger(__name__)
 
 
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
 def new_batch_id() -> str:
     return uuid.uuid4().hex
-
-
-def build_pool(workers: int) -> InlinePool | ProcessPool:
-    return ProcessPool(workers) if workers > 0 else InlinePool()
 
 
 @dataclass

@@ -7,22 +7,20 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import msgspec
-import structlog
+if TYPE_CHECKING:
+    from event_service.adapters.settings import Settings
 
-from event_service.adapters.settings import ConfigurationError, Settings, load_settings
-from event_service.application.errors import ApplicationError
-from event_service.application.ingest_upload import IngestLimits
-from event_service.application.summarize_csv import SummarizeCsv
-from event_service.domain import DomainError
-from event_service.entrypoints.bootstrap import SystemClock, build_container, build_pool
-from event_service.entrypoints.logging import configure_logging
+# Imports of the service stack stay inside the commands that need it: `summarize` loads only the domain and the
+# compute adapters, so it starts fast, and so do its parser processes (which import this module again).
 
 
 def _serve(settings: Settings, *, with_worker: bool) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
+
+    from event_service.adapters.settings import ConfigurationError
 
     if not with_worker and (settings.embedded or settings.redis_url is None):
         raise ConfigurationError(
@@ -45,6 +43,10 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
 
 def _worker(settings: Settings) -> None:
+    import structlog
+
+    from event_service.adapters.settings import ConfigurationError
+    from event_service.entrypoints.bootstrap import build_container
     from event_service.entrypoints.worker import run_worker
 
     if settings.redis_url is None:
@@ -63,6 +65,15 @@ def _worker(settings: Settings) -> None:
 
 
 def _summarize(path: Path, workers: int) -> int:
+    import msgspec
+
+    from event_service.adapters.clock import SystemClock
+    from event_service.adapters.compute import build_pool
+    from event_service.application.errors import ApplicationError
+    from event_service.application.ingest_upload import IngestLimits
+    from event_service.application.summarize_csv import SummarizeCsv
+    from event_service.domain import DomainError
+
     pool = build_pool(workers)
     try:
         with path.open("rb") as file:
@@ -101,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"event-service: {args.file}: no such file", file=sys.stderr)
             return 2
         return _summarize(args.file, args.workers if args.workers > 1 else 0)
+    from event_service.adapters.settings import ConfigurationError, load_settings
+    from event_service.entrypoints.logging import configure_logging
+
     try:
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)

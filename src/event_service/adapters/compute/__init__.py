@@ -3,4 +3,10 @@
 from event_service.adapters.compute.inline import InlinePool
 from event_service.adapters.compute.process_pool import ProcessPool
 
-__all__ = ["InlinePool", "ProcessPool"]
+
+def build_pool(workers: int) -> InlinePool | ProcessPool:
+    """``workers`` parser processes, or parsing inline when it is 0."""
+    return ProcessPool(workers) if workers > 0 else InlinePool()
+
+
+__all__ = ["InlinePool", "ProcessPool", "build_pool"]

@@ -22,8 +22,11 @@ def _parse_encoded(chunk: bytes, header: Header, bounds: TimestampBounds, keep_e
 
 class ProcessPool:
     def __init__(self, workers: int, in_flight_per_worker: int = 2) -> None:
-        # forkserver: forking a process that runs an event loop and database clients is unsafe.
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+        # forkserver: forking a process that runs an event loop and database clients is unsafe. The server
+        # preloads the domain, so each worker starts with the parser already imported.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["event_service.domain"])
+        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         self._max_in_flight = workers * in_flight_per_worker
 
     async def parse_chunks(
