@@ -7,7 +7,11 @@ import gzip
 import httpx
 from litestar.testing import AsyncTestClient
 
+from event_service.adapters.compute import ProcessPool
 from event_service.adapters.mongo import EventDocument
+from event_service.adapters.settings import load_settings
+from event_service.entrypoints.bootstrap import build_container
+from event_service.entrypoints.http.app import create_app
 from tests.integration.helpers import SEED_CSV, eventually
 
 LONG_USER = "u" * 257
@@ -152,3 +156,21 @@ async def test_batches_are_listed_newest_first_a_page_at_a_time(client: AsyncTes
     refused = await client.get("/batches", params={"limit": 0})
     assert refused.status_code == 400
     assert "limit" in refused.json()["message"]
+
+
+async def test_a_multi_chunk_file_parsed_by_two_processes_matches_exactly(redis_url: str) -> None:
+    rows = 40_000  # about 1.5 MB: two chunks of the default 1 MiB
+    types = ("signup", "purchase", "page_view", "click")
+    data = b"user_id,event_type,timestamp\n" + b"".join(
+        b"user%d,%s,2025-11-%02dT%02d:%02d:00Z\n" % (i, types[i % 4].encode(), 13 + i % 2, i % 24, i % 60)
+        for i in range(rows)
+    )
+    settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token="t", job_retry_delay=0.0)
+    container = build_container(settings, pool=ProcessPool(2))
+    async with AsyncTestClient(app=create_app(container)) as client:
+        uploaded = (await client.post("/uploads", files=_file(data))).json()
+        assert (uploaded["rows_total"], uploaded["rows_accepted"], uploaded["rows_rejected"]) == (rows, rows, 0)
+        await _process(client, uploaded["batch_id"])
+        # Even rows fall on the 13th (signup, page_view), odd rows on the 14th (purchase, click).
+        assert await _metrics(client, "2025-11-13") == {"signup": 10_000, "page_view": 10_000}
+        assert await _metrics(client, "2025-11-14") == {"purchase": 10_000, "click": 10_000}
