@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 import msgspec
 
@@ -11,6 +12,7 @@ from event_service.domain.aggregation import DailyCounts
 from event_service.domain.errors import InvalidHeader, RowError
 from event_service.domain.header import Header
 from event_service.domain.timestamps import (
+    MS_PER_DAY,
     InvalidTimestamp,
     TimestampBounds,
     fast_epoch_ms,
@@ -67,6 +69,26 @@ def _invalid_utf8_column(fields: list[str], header: Header) -> str | None:
     return None
 
 
+def _plain_records(text: str) -> Iterator[list[str]] | None:
+    """The records of ``text`` split without the csv module, when that gives exactly what it would: no quotes,
+    no NUL, no lone carriage return, no line longer than the csv field limit. None otherwise.
+
+    Most exports quote nothing, and splitting in C is several times faster than the csv reader.
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the line break that ends the last record
+    if lines and max(map(len, lines)) > csv.field_size_limit():
+        return None
+    return (line.split(",") for line in lines)
+
+
 def _record_error(records: int, exc: csv.Error) -> RowError:
     return RowError(records, None, f"record is not valid CSV: {exc}")
 
@@ -91,8 +113,9 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
     user_at, type_at, time_at, id_at = header.user_id, header.event_type, header.timestamp, header.event_id
     extras = header.extras
     earliest, latest = bounds.earliest_ms, bounds.latest_ms
+    day_names: dict[int, str] = {}
     records = rows = rejected = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _plain_records(text) or csv.reader(io.StringIO(text, newline=""))
     while True:
         # One try around the whole loop rather than one per record: csv.Error is rare, and the reader
         # carries on with the next record after it.
@@ -127,7 +150,9 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
                         errors.extend(row_errors)
                         continue
                     ms = parse_timestamp(stamp, bounds)
-                day = utc_day(ms)
+                day = day_names.get(ms // MS_PER_DAY)
+                if day is None:
+                    day = day_names[ms // MS_PER_DAY] = utc_day(ms)
                 per_type = counts.get(day)
                 if per_type is None:
                     per_type = counts[day] = {}

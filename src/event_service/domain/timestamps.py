@@ -13,7 +13,7 @@ import msgspec
 EPOCH_MS_THRESHOLD = 10**11
 DEFAULT_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 DEFAULT_FUTURE_TOLERANCE = timedelta(hours=24)
-_MS_PER_DAY = 86_400_000
+MS_PER_DAY = 86_400_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -46,7 +46,6 @@ def to_epoch_ms(moment: datetime) -> int:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
-_ONE_MS = timedelta(milliseconds=1)
 _fromisoformat = datetime.fromisoformat
 _LONGEST_EPOCH_DIGITS = 18
 """Longer digit strings go the general way: far out of bounds anyway, and int() refuses over 4300 digits."""
@@ -67,7 +66,9 @@ def fast_epoch_ms(value: str) -> int | None:
         moment = _fromisoformat(value)
     except ValueError:
         return None
-    return (moment - (_NAIVE_EPOCH if moment.tzinfo is None else _EPOCH)) // _ONE_MS
+    # Attribute arithmetic: several times faster than dividing the timedelta by one millisecond.
+    delta = moment - (_NAIVE_EPOCH if moment.tzinfo is None else _EPOCH)
+    return delta.days * MS_PER_DAY + delta.seconds * 1000 + delta.microseconds // 1000
 
 
 def format_epoch_ms(ms: int) -> str:
@@ -79,7 +80,7 @@ _day_names: dict[int, str] = {}
 
 def utc_day(ms: int) -> str:
     """The UTC calendar day of an instant, as ``YYYY-MM-DD``; cached because a file spans few days."""
-    day_number = ms // _MS_PER_DAY
+    day_number = ms // MS_PER_DAY
     name = _day_names.get(day_number)
     if name is None:
         name = date.fromordinal(_EPOCH_ORDINAL + day_number).isoformat()
