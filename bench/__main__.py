@@ -108,6 +108,7 @@ def main() -> int:
 
     log("(b) compute pool on the CPU-bound stage")
     results["pool"] = pool_runs.run(path, config.repeats, log)
+    results["pool"]["chunk_sweep"] = pool_runs.chunk_sweep(path, config.repeats, log)
 
     slices = service_runs.upload_slices(path, config.upload_rows, 4)
     results["upload"], results["http"] = {}, {}

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 import aiohttp
 import uvloop
 
+from bench.stats import percentile
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -30,12 +32,6 @@ class LoadResult:
     p99_ms: float
     client_cpu: float
     """The load generator's CPU seconds per wall second (1.0 = one core busy)."""
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
 
 
 async def run_load(url: str, seconds: float, connections: int) -> LoadResult:
@@ -66,7 +62,6 @@ async def run_load(url: str, seconds: float, connections: int) -> LoadResult:
         await asyncio.gather(*(connection() for _ in range(connections)))
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
-    latencies.sort()
     return LoadResult(
         url=url,
         connections=connections,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.stats import spread
+from bench.stats import median, spread
 from event_service.adapters.compute import InlinePool, ProcessPool
 from event_service.domain import Header, TimestampBounds, iter_record_chunks, parse_chunk, parse_header
 from event_service.domain import split_first_record as split_header
@@ -54,6 +54,35 @@ async def _through_pool(pool: InlinePool | ProcessPool, chunks: list[bytes], hea
 
 def _bare(executor: ProcessPoolExecutor, chunks: list[bytes], header: Header, bounds: Any) -> int:
     return sum(executor.map(count_only, chunks, [header] * len(chunks), [bounds] * len(chunks)))
+
+
+CHUNK_SIZES = (256 << 10, 1 << 20, 4 << 20)
+
+
+def chunk_sweep(path: Path, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:
+    """The 2-process pool adapter at several chunk sizes (the service cuts uploads at DEFAULT_CHUNK_BYTES)."""
+    bounds = TimestampBounds.around(datetime.now(UTC))
+    cut = {size: load_chunks(path, size) for size in CHUNK_SIZES}
+    timings: dict[int, list[float]] = {size: [] for size in CHUNK_SIZES}
+    rows = 0
+    pool = ProcessPool(2)
+    try:
+        asyncio.run(_through_pool(pool, cut[CHUNK_SIZES[0]][1][:2], cut[CHUNK_SIZES[0]][0], bounds))
+        for attempt in range(repeats):
+            for size, (header, chunks) in cut.items():
+                started = time.perf_counter()
+                rows = asyncio.run(_through_pool(pool, chunks, header, bounds))
+                timings[size].append(time.perf_counter() - started)
+                log(
+                    f"  pool 2 processes, {size >> 10:>5} KiB chunks, run {attempt + 1}/{repeats}: "
+                    f"{timings[size][-1]:6.2f} s"
+                )
+    finally:
+        pool.close()
+    return {
+        str(size): {"chunks": len(cut[size][1]), "wall_s": spread(values), "rows_per_s": rows / median(values)}
+        for size, values in timings.items()
+    }
 
 
 def run(path: Path, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:

@@ -180,8 +180,9 @@ def markdown(r: dict[str, Any]) -> str:
     add(
         f"- **job throughput**: {q['process_jobs_per_s']:,.0f} process_batch jobs/s (1-row batches, requested "
         f"through HTTP, 32 at a time) against {q['noop_jobs_per_s']:,.0f} SAQ no-op jobs/s "
-        f"({_x(q['process_vs_noop_throughput'])}); the no-op worker is a process of its own, the service's "
-        "worker shares the API process and its GIL."
+        f"({_x(q['process_vs_noop_throughput'])}). The no-op worker is a process of its own; the service's worker "
+        "shares the API process, which also answers the POSTs. Of that process's interpreter samples during the "
+        f"run: {_split(q['profile_throughput']['split'])}."
     )
     add("")
     add("## (a) summarize vs polars and DuckDB")
@@ -228,6 +229,17 @@ def markdown(r: dict[str, Any]) -> str:
         f"Speed-up 1 → 2 processes: {_x(p['speedup_pool'])} through the adapter, {_x(p['speedup_parse_only'])} "
         f"for parse only; 2-process pool vs inline: {_x(p['pool2_vs_inline'])}."
     )
+    add("")
+    add("Chunk size, 2-process pool adapter (uploads and summarize cut at `DEFAULT_CHUNK_BYTES`, 1 MiB today):")
+    add("")
+    add("| chunk | chunks | median | min–max | rows/s |")
+    add("|---:|---:|---:|---:|---:|")
+    for size, v in p["chunk_sweep"].items():
+        w = v["wall_s"]
+        add(
+            f"| {int(size) >> 10} KiB | {v['chunks']} | {_s(w['median'])} | {w['min']:.2f}–{w['max']:.2f} s | "
+            f"{_rate(v['rows_per_s'])} |"
+        )
     add("")
     add("## (c) upload path")
     add("")
@@ -310,8 +322,9 @@ def markdown(r: dict[str, Any]) -> str:
         ("`event-service summarize --workers 1` on the whole file", "profile_summarize"),
         ("GET /metrics under load (server A, cache on)", "profile_metrics"),
         ("one upload (server A)", "profile_upload"),
+        (f"the {q['jobs']} process_batch jobs of the throughput run (server A)", "profile_throughput"),
     ):
-        prof = r[key]
+        prof = q[key] if key == "profile_throughput" else r[key]
         add("")
         add(f"### {title} — {prof['samples']} samples")
         add("")

@@ -107,6 +107,7 @@ def profile_upload(server: Server, data: bytes) -> dict[str, Any]:
     categories = [
         ("parse + validate + aggregate (domain parse_chunk)", profiles.stack_has("parse_chunk")),
         ("Mongo insert_many (mongomock, embedded default)", profiles.stack_has("insert_many")),
+        ("building the event documents (add_many)", profiles.stack_has("add_many")),
         ("sha256 + reading the spooled file", profiles.stack_has("digest", "_blocks", "iter_record_chunks")),
         ("multipart receive (Litestar)", profiles.stack_has("multipart", "parse_multipart_form", "form")),
     ]
@@ -227,10 +228,22 @@ async def _queue_runs(server: Server, batches: int, jobs: int, log: Log) -> dict
                         raise RuntimeError(f"process answered {answer.status}")
 
             rest = [body["batch_id"] for body in uploaded[batches:]]
+            recording = profiles.Recording(server.worker_pid, seconds=600)
+            await asyncio.sleep(0.5)  # let py-spy attach
             started = time.perf_counter()
             await asyncio.gather(*(request(batch_id) for batch_id in rest))
             await _wait_jobs(service_queue, [f"process_batch:{batch_id}" for batch_id in rest])
             process_seconds = time.perf_counter() - started
+            recording.stop()
+            queue_profile = profiles.summarise(
+                await asyncio.to_thread(recording.wait),
+                [
+                    ("Mongo (mongomock via motor/beanie)", profiles.stack_has("mongomock", "motor/", "beanie/")),
+                    ("SAQ + redis-py", profiles.stack_has("saq/", "redis/")),
+                    ("structlog (log lines)", profiles.stack_has("structlog/")),
+                    ("Litestar (POST /batches/{id}/process)", profiles.stack_has("litestar/")),
+                ],
+            )
             log(f"  process_batch jobs: {jobs / process_seconds:.0f} jobs/s")
 
             async def enqueue_noop() -> str:
@@ -258,6 +271,7 @@ async def _queue_runs(server: Server, batches: int, jobs: int, log: Log) -> dict
         "process_jobs_per_s": jobs / process_seconds,
         "noop_jobs_per_s": jobs / noop_seconds,
         "process_vs_noop_throughput": noop_seconds / process_seconds,
+        "profile_throughput": queue_profile,
     }
 
 
