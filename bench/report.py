@@ -126,22 +126,39 @@ def markdown(r: dict[str, Any]) -> str:
     add("## What bounds each figure")
     add("")
     sp = r["profile_summarize"]
-    add(
+    one_row_1 = c["summarize --workers 1"]["one_row_wall_s"]["median"]
+    one_row_2 = c["summarize --workers 2"]["one_row_wall_s"]["median"]
+    imports = sp["split"].get("module imports at start-up", 0.0)
+    text = (
         f"- **summarize** runs at {_rate(c[s['best_summarize']]['rows_per_s'])} end to end against "
         f"{_rate(c['polars']['rows_per_s'])} for polars and {_rate(c['duckdb']['rows_per_s'])} for DuckDB, both "
         "of which may use both cores and validate nothing. Where the interpreter's time goes in "
         f"`summarize --workers 1` (py-spy): {_split(sp['split'])}. The same command on a one-row file takes "
-        f"{_s(c['summarize --workers 1']['one_row_wall_s']['median'])} (polars "
-        f"{_s(c['polars']['one_row_wall_s']['median'])}, DuckDB {_s(c['duckdb']['one_row_wall_s']['median'])}): "
-        "a fixed start-up cost, mostly imports the offline command never uses (the CLI module imports the "
-        "composition root: Litestar, SAQ, Beanie, Motor). `--workers 2` takes "
-        f"{_s(c['summarize --workers 2']['wall_s']['median'])} against "
-        f"{_s(c['summarize --workers 1']['wall_s']['median'])} for `--workers 1` and "
-        f"{_s(c['summarize --workers 2']['one_row_wall_s']['median'])} on one row, although the pool stage alone "
-        f"scales {_x(p['speedup_pool'])} (b): the pool's forkserver processes start by importing the CLI's main "
-        "module again, and every event still crosses back to the parent as msgpack to be decoded and merged "
-        "there, which one process does alone."
+        f"{_s(one_row_1)} (polars {_s(c['polars']['one_row_wall_s']['median'])}, DuckDB "
+        f"{_s(c['duckdb']['one_row_wall_s']['median'])}): its fixed start-up cost."
     )
+    if imports >= 0.15:
+        text += (
+            f" Module imports are {imports * 100:.0f} % of the samples: the offline command imports far more "
+            "than it uses (see the top inclusive frames below for which modules pull in the rest)."
+        )
+    text += (
+        f" `--workers 2` takes {_s(c['summarize --workers 2']['wall_s']['median'])} against "
+        f"{_s(c['summarize --workers 1']['wall_s']['median'])} for `--workers 1` and {_s(one_row_2)} on one row; "
+        f"the pool stage alone scales {_x(p['speedup_pool'])} (b)."
+    )
+    if one_row_2 - one_row_1 >= 0.5:
+        text += (
+            f" Starting the pool costs {_s(one_row_2 - one_row_1)} (one row, 2 workers minus 1): the forkserver "
+            "process the workers are forked from first imports the `event-service` script's main module, i.e. "
+            "the whole CLI again (`PYTHONPROFILEIMPORTTIME=1` shows `event_service.entrypoints.cli` imported twice)."
+        )
+    if p["speedup_parse_only"] - p["speedup_pool"] >= 0.2:
+        text += (
+            f" The adapter scales less than parse-only work ({_x(p['speedup_parse_only'])}) because every event "
+            "crosses back to the parent as msgpack to be decoded and merged there, by one process."
+        )
+    add(text)
     pu = r["profile_upload"]
     add(
         f"- **upload** on the embedded default takes {_rate(u['inline']['rows_per_s'])} "
@@ -149,9 +166,14 @@ def markdown(r: dict[str, Any]) -> str:
         f"{_rate(p['stages']['inline']['rows_per_s'])} in the same run); with a 2-process pool "
         f"{_rate(u['pool2']['rows_per_s'])} ({_x(u['pool2']['rows_per_s'] / u['inline']['rows_per_s'])} the "
         f"inline figure). The server process is busy {u['inline']['server_cpu_per_wall']:.2f} CPU-seconds per "
-        f"second during an upload, and of its interpreter samples: {_split(pu['split'])}. With everything in "
-        "one interpreter, parsing and the in-memory Mongo's inserts take turns on the GIL; a real MongoDB would "
-        "take the insert cost out of the process."
+        f"second during an upload, and of its interpreter samples: {_split(pu['split'])}."
+        + (
+            " The in-memory Mongo's inserts outweigh the parsing, and both take turns on one GIL, so a process "
+            "pool for parsing cannot help much here; a real MongoDB takes the insert cost out of the process."
+            if pu["split"].get("Mongo insert_many (mongomock, embedded default)", 0.0)
+            > pu["split"].get("parse + validate + aggregate (domain parse_chunk)", 0.0)
+            else ""
+        )
     )
     pm = r["profile_metrics"]
     add(
