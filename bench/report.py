@@ -102,7 +102,8 @@ def markdown(r: dict[str, Any]) -> str:
     add("")
     add(
         "Every figure is a median of the runs shown and every claim a ratio against a baseline measured in the "
-        "same run: the machine is small and noisy, so compare ratios, not absolute numbers, across runs. "
+        "same run; a ratio is the median of per-round ratios, each round running the contenders back to back. "
+        "The machine is small and noisy, so compare ratios, not absolute numbers, across runs. "
         "`docs/benchmarks.json` has every run; the chart is `docs/benchmarks.png`. Rerun with `make bench` "
         "(about 5 to 10 minutes), or `BENCH_QUICK=1 make bench` for a smoke run that writes under `.bench/quick/`."
     )
@@ -227,7 +228,7 @@ def markdown(r: dict[str, Any]) -> str:
         )
     add("")
     add(
-        f"Time ratios (baseline time ÷ summarize time, best of the two worker settings): "
+        f"Time ratios (baseline time ÷ summarize time, best of the two worker settings, median per round): "
         f"{_x(s['vs_polars'])} polars, {_x(s['vs_duckdb'])} DuckDB. The CPU column of `--workers 2` counts the "
         "parent only (the pool's processes are its grandchildren)."
     )
