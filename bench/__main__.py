@@ -4,7 +4,8 @@ Sizes come from the environment (defaults in brackets):
   BENCH_ROWS [1000000]        rows of the generated CSV for summarize and the pool stage
   BENCH_REPEATS [3]           runs per contender (medians are reported; at least 3 for the doc's claims)
   BENCH_UPLOAD_ROWS [250000]  rows per upload (4 disjoint slices of the file: 3 timed, 1 profiled)
-  BENCH_HTTP_SECONDS [5]      seconds per HTTP load round
+  BENCH_HTTP_SECONDS [3]      seconds per HTTP load round
+  BENCH_HTTP_ROUNDS [5]       rounds per server, each /health then /metrics (ratios: median of the rounds')
   BENCH_QUEUE_BATCHES [40]    1-row batches for the process -> visible latency (at least 30)
   BENCH_QUEUE_JOBS [200]      jobs for the throughput runs
   BENCH_QUICK=1               a smoke run: 100k rows, small sizes, results written under .bench/quick/
@@ -38,6 +39,7 @@ class Config:
     repeats: int
     upload_rows: int
     http_seconds: float
+    http_rounds: int
     queue_batches: int
     queue_jobs: int
     out: Path
@@ -55,7 +57,8 @@ class Config:
             rows=rows,
             repeats=max(1, int(number("BENCH_REPEATS", 3, 1))),
             upload_rows=min(int(number("BENCH_UPLOAD_ROWS", 250_000, 20_000)), rows // 4),
-            http_seconds=number("BENCH_HTTP_SECONDS", 5, 2),
+            http_seconds=number("BENCH_HTTP_SECONDS", 3, 2),
+            http_rounds=max(1, int(number("BENCH_HTTP_ROUNDS", 5, 1))),
             queue_batches=int(number("BENCH_QUEUE_BATCHES", 40, 10)),
             queue_jobs=int(number("BENCH_QUEUE_JOBS", 200, 40)),
             out=Path(os.environ.get("BENCH_OUT", ROOT / (".bench/quick" if quick else "docs"))),
@@ -117,14 +120,14 @@ def main() -> int:
         results["upload"]["inline"] = service_runs.uploads(server, slices[:3], config.upload_rows, log, "A")
         log("  profiling one more upload")
         results["profile_upload"] = service_runs.profile_upload(server, slices[3])
-        results["http"]["cached"] = service_runs.http_reads(server, config.http_seconds, config.repeats, log, "A")
+        results["http"]["cached"] = service_runs.http_reads(server, config.http_seconds, config.http_rounds, log, "A")
         log("  profiling GET /metrics under load")
-        results["profile_metrics"] = service_runs.profile_metrics(server, max(config.http_seconds, 3))
+        results["profile_metrics"] = service_runs.profile_metrics(server, 5)
         results["queue"] = service_runs.queue_runs(server, config.queue_batches, config.queue_jobs, log)
     log("(c, d) server B: COMPUTE_WORKERS=2 (process pool), METRICS_CACHE_TTL=0 (every read from Mongo)")
     with Server(settings={"COMPUTE_WORKERS": "2", "METRICS_CACHE_TTL": "0"}) as server:
         results["upload"]["pool2"] = service_runs.uploads(server, slices[:3], config.upload_rows, log, "B")
-        results["http"]["uncached"] = service_runs.http_reads(server, config.http_seconds, config.repeats, log, "B")
+        results["http"]["uncached"] = service_runs.http_reads(server, config.http_seconds, config.http_rounds, log, "B")
 
     log("profiling `event-service summarize --workers 1`")
     summarize_profile = profiles.Recording([EVENT_SERVICE, "summarize", str(path), "--workers", "1"]).wait()

@@ -294,7 +294,8 @@ def markdown(r: dict[str, Any]) -> str:
     add("## (d) HTTP: GET /metrics?date= vs GET /health")
     add("")
     add(
-        f"Same server, same run, {cfg['repeats']} alternating rounds of {cfg['http_seconds']:g} s per route, "
+        f"Same server, same run, {cfg['http_rounds']} rounds, each {cfg['http_seconds']:g} s of /health then "
+        f"{cfg['http_seconds']:g} s of /metrics, "
         "32 keep-alive connections from a closed-loop aiohttp client (`bench/load.py`, its own process). "
         "No PyPI wheel of a compiled load tester (oha, wrk, hey) was found, so the client is Python too; its "
         "CPU use is shown so that a client-bound figure shows as such. CPU columns are core-seconds per second."
@@ -311,9 +312,12 @@ def markdown(r: dict[str, Any]) -> str:
             )
     add("")
     add(
-        f"/metrics ÷ /health: {_x(hc['metrics_vs_health'])} with the cache, {_x(hu['metrics_vs_health'])} "
-        f"without; cached ÷ uncached /metrics: {_x(hc['metrics']['rps'] / hu['metrics']['rps'])} (across two "
-        "servers of the same run, so only roughly comparable)."
+        f"/metrics ÷ /health, median of the rounds: {_x(hc['metrics_vs_health'])} with the cache (rounds: "
+        f"{', '.join(f'{x:.2f}' for x in hc['round_ratios'])}), {_x(hu['metrics_vs_health'])} without (rounds: "
+        f"{', '.join(f'{x:.2f}' for x in hu['round_ratios'])}); the req/s columns are medians of their own, so "
+        "their quotient can differ. Cached ÷ uncached /metrics: "
+        f"{_x(hc['metrics']['rps'] / hu['metrics']['rps'])} (across two servers of the same run, so only roughly "
+        "comparable)."
     )
     add("")
     add("## (e) queue")

@@ -140,9 +140,8 @@ def http_reads(server: Server, seconds: float, repeats: int, log: Log, label: st
         for name, entries in rounds.items()
     }
     # Each round runs both routes back to back: the median of per-round ratios resists a machine whose load drifts.
-    summary["metrics_vs_health"] = median(
-        [m["rps"] / h["rps"] for m, h in zip(rounds["metrics"], rounds["health"], strict=True)]
-    )
+    summary["round_ratios"] = [m["rps"] / h["rps"] for m, h in zip(rounds["metrics"], rounds["health"], strict=True)]
+    summary["metrics_vs_health"] = median(summary["round_ratios"])
     return summary
 
 
