@@ -23,5 +23,11 @@ lint: $(VENV)
 test: lint
 	$(UV) run --frozen pytest
 
+# Not part of `make test`: a few minutes of measurements that rewrite docs/benchmarks.{md,json,png}.
+# Sizes from the environment, e.g. BENCH_QUICK=1 make bench (see bench/__main__.py).
+bench: | $(UV)
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python -m bench
+
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache
+	rm -rf .venv .pytest_cache .ruff_cache .bench

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     job_retry_delay: float = Field(1.0, ge=0)
     job_retry_max_delay: float = Field(60.0, gt=0)
     job_timeout: int = Field(300, ge=1)
+    metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
     log_format: str = Field("auto", pattern="^(auto|json|console)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -50,6 +50,16 @@ class MetricsRepository(Protocol):
         """Set the day's totals to the sum of all contributions to it, and return them."""
 
     async def daily_totals(self, day: str) -> dict[str, int]: ...
+
+
+class DailyTotalsCache(Protocol):
+    """Daily totals kept near the readers. The MetricsRepository stays the record; writers invalidate here."""
+
+    async def get_or_load(self, day: str, load: Callable[[], Awaitable[dict[str, int]]]) -> dict[str, int]:
+        """The day's cached totals; else ``load()``'s, kept unless the day was invalidated while loading."""
+
+    async def invalidate(self, days: Iterable[str]) -> None:
+        """Forget the days' totals. Call after every write that changes them, never before."""
 
 
 class JobRef(msgspec.Struct, frozen=True):

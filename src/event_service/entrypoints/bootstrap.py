@@ -21,7 +21,7 @@ from event_service.adapters.mongo import (
     connect,
     init_mongo,
 )
-from event_service.adapters.redis import RedisDeadLetterStore, RetryPolicy, SaqJobQueue
+from event_service.adapters.redis import RedisDailyTotalsCache, RedisDeadLetterStore, RetryPolicy, SaqJobQueue
 from event_service.adapters.settings import QUEUE_NAME, Settings
 from event_service.application.dead_letter_job import DeadLetterJob
 from event_service.application.get_batch import GetBatch
@@ -89,6 +89,7 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
     events = MongoEventRepository()
     metrics = MongoMetricsRepository()
     dead_letters = RedisDeadLetterStore(redis)
+    totals_cache = RedisDailyTotalsCache(redis, ttl_seconds=settings.metrics_cache_ttl)
     job_queue = SaqJobQueue(
         queue,
         RetryPolicy(
@@ -120,9 +121,9 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         admin_token=admin_token,
         ingest_upload=IngestUpload(batches, events, compute, clock, new_batch_id, limits),
         request_processing=RequestProcessing(batches, job_queue, clock),
-        process_batch=ProcessBatch(batches, metrics, clock),
+        process_batch=ProcessBatch(batches, metrics, clock, totals_cache),
         get_batch=GetBatch(batches),
-        get_daily_metrics=GetDailyMetrics(metrics),
+        get_daily_metrics=GetDailyMetrics(metrics, totals_cache),
         list_dead_letters=ListDeadLetters(dead_letters, {QUEUE_NAME}),
         dead_letter_job=DeadLetterJob(dead_letters, batches, clock),
         _mongo=mongo,

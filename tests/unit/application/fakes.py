@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -160,3 +160,29 @@ class FixedClock:
 def sequential_ids() -> Any:
     numbers = count(1)
     return lambda: f"batch-{next(numbers)}"
+
+
+class FakeTotalsCache:
+    """The cache port in memory, counting what it serves, with the same invalidation rule as the Redis adapter."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, int]] = {}
+        self.generations: dict[str, int] = {}
+        self.hits = 0
+        self.loads = 0
+
+    async def get_or_load(self, day: str, load: Callable[[], Awaitable[dict[str, int]]]) -> dict[str, int]:
+        if day in self.values:
+            self.hits += 1
+            return dict(self.values[day])
+        generation = self.generations.get(day, 0)
+        self.loads += 1
+        totals = await load()
+        if self.generations.get(day, 0) == generation:
+            self.values[day] = dict(totals)
+        return totals
+
+    async def invalidate(self, days: Iterable[str]) -> None:
+        for day in days:
+            self.generations[day] = self.generations.get(day, 0) + 1
+            self.values.pop(day, None)

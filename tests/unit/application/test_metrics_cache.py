@@ -1,0 +1,92 @@
+"""GET /metrics's use case with a cache: reads served from it, and every processed batch invalidating its days."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from event_service.application.get_daily_metrics import GetDailyMetrics
+from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
+from event_service.application.process_batch import ProcessBatch
+from tests.unit.application.fakes import (
+    FakeBatches,
+    FakeEvents,
+    FakeMetrics,
+    FakeTotalsCache,
+    FixedClock,
+    SerialPool,
+    sequential_ids,
+)
+
+DAY = date(2025, 11, 13)
+FIRST = b"user_id,event_type,timestamp\nu1,signup,2025-11-13T10:00:00Z\nu2,signup,2025-11-13T11:00:00Z\n"
+SECOND = b"user_id,event_type,timestamp\nu3,purchase,2025-11-13T12:00:00Z\nu4,signup,2025-11-14T00:00:00Z\n"
+
+
+class CountingMetrics(FakeMetrics):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    async def daily_totals(self, day: str) -> dict[str, int]:
+        self.reads += 1
+        return await super().daily_totals(day)
+
+
+class World:
+    def __init__(self) -> None:
+        self.batches = FakeBatches()
+        self.metrics = CountingMetrics()
+        self.cache = FakeTotalsCache()
+        clock = FixedClock()
+        self.ingest = IngestUpload(self.batches, FakeEvents(), SerialPool(), clock, sequential_ids(), IngestLimits())
+        self.process = ProcessBatch(self.batches, self.metrics, clock, self.cache)
+        self.metrics_of = GetDailyMetrics(self.metrics, self.cache)
+
+    async def upload_and_process(self, data: bytes) -> list[str]:
+        outcome = await self.ingest(Upload(io.BytesIO(data), "events.csv"))
+        return await self.process(outcome.batch.id)
+
+
+async def test_the_second_read_is_served_from_the_cache() -> None:
+    world = World()
+    await world.upload_and_process(FIRST)
+
+    assert await world.metrics_of(DAY) == {"signup": 2}
+    assert await world.metrics_of(DAY) == {"signup": 2}
+
+    assert (world.metrics.reads, world.cache.loads, world.cache.hits) == (1, 1, 1)
+    # Served from the cache indeed: a change the cache was not told about stays unseen.
+    world.metrics.totals["2025-11-13"] = {"signup": 99}
+    assert await world.metrics_of(DAY) == {"signup": 2}
+    assert world.metrics.reads == 1
+
+
+async def test_processing_a_batch_invalidates_the_days_it_touches() -> None:
+    world = World()
+    await world.upload_and_process(FIRST)
+    assert await world.metrics_of(DAY) == {"signup": 2}
+    assert await world.metrics_of(date(2025, 11, 14)) == {}
+
+    assert await world.upload_and_process(SECOND) == ["2025-11-13", "2025-11-14"]
+
+    assert await world.metrics_of(DAY) == {"signup": 2, "purchase": 1}
+    assert await world.metrics_of(date(2025, 11, 14)) == {"signup": 1}
+    assert world.metrics.reads == 4
+
+
+async def test_a_day_nobody_wrote_stays_cached_when_another_is_processed() -> None:
+    world = World()
+    await world.upload_and_process(FIRST)
+    assert await world.metrics_of(date(2025, 11, 12)) == {}
+    await world.upload_and_process(SECOND)
+    assert await world.metrics_of(date(2025, 11, 12)) == {}
+    assert (world.metrics.reads, world.cache.hits) == (1, 1)
+
+
+async def test_without_a_cache_every_read_goes_to_the_repository() -> None:
+    world = World()
+    await world.upload_and_process(FIRST)
+    uncached = GetDailyMetrics(world.metrics)
+    assert [await uncached(DAY) for _ in range(3)] == [{"signup": 2}] * 3
+    assert world.metrics.reads == 3

@@ -1,0 +1,68 @@
+"""The parts of the benchmark harness (bench/) whose mistakes would silently skew every figure it reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.data import EVENT_TYPES, events_file, sha256_of, tiny_csv, write_events
+from bench.profiles import read_raw, summarise
+from bench.stats import percentile
+
+from event_service.domain import TimestampBounds, parse_timestamp, utc_day
+
+
+def test_the_data_is_deterministic_and_sized(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_events(first, 2_000)
+    write_events(second, 2_000)
+    assert first.read_bytes() == second.read_bytes()
+    lines = first.read_text().splitlines()
+    assert lines[0] == "user_id,event_type,timestamp"
+    assert len(lines) == 2_001
+    assert 38 <= first.stat().st_size / 2_000 <= 44  # ~40 MB per million rows
+    path = events_file(tmp_path / "cache", 500)
+    assert events_file(tmp_path / "cache", 500) == path
+    assert sha256_of(path) == sha256_of(path)
+
+
+def test_every_generated_row_is_valid_and_its_day_is_the_first_ten_characters(tmp_path: Path) -> None:
+    """The polars and DuckDB baselines take the day as ``timestamp[:10]`` and validate nothing."""
+    path = tmp_path / "e.csv"
+    write_events(path, 5_000)
+    bounds = TimestampBounds.around(datetime.now(UTC))
+    shapes = set()
+    for line in path.read_text().splitlines()[1:]:
+        user_id, event_type, timestamp = line.split(",")
+        assert user_id.startswith("user")
+        assert event_type in EVENT_TYPES
+        assert utc_day(parse_timestamp(timestamp, bounds)) == timestamp[:10]
+        shapes.add(("T" in timestamp, timestamp.endswith("Z"), "." in timestamp, "+" in timestamp))
+    assert len(shapes) == 4
+
+
+def test_tiny_batches_are_distinct() -> None:
+    assert len({tiny_csv(i) for i in range(500)}) == 500
+
+
+def test_profiles_are_summarised_by_frame_package_and_category(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        "main (/x/.venv/bin/event-service:8);parse_chunk (/w/src/event_service/domain/events.py:90) 3\n"
+        "main (/x/.venv/bin/event-service:8);get (/v/lib/python3.11/site-packages/redis/asyncio/client.py:5) 1\n"
+    )
+    summary = summarise(read_raw(raw), [("parse", lambda frames: any(f == "parse_chunk" for f, _ in frames))])
+    assert summary["samples"] == 4
+    assert summary["self"][0] == {"frame": "parse_chunk (event_service/domain/events.py)", "share": 0.75}
+    assert summary["self_by_package"] == [
+        {"frame": "event_service.domain", "share": 0.75},
+        {"frame": "redis", "share": 0.25},
+    ]
+    assert summary["inclusive"] == [{"frame": "parse_chunk (event_service/domain/events.py)", "share": 0.75}]
+    assert summary["split"] == {"parse": 0.75, "other": 0.25}
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0)) == (50.0, 99.0, 100.0)
+    assert percentile([7.0], 0.99) == 7.0
