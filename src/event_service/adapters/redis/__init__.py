@@ -1,6 +1,25 @@
-"""Redis adapters: the SAQ job queue and the dead-letter store."""
+"""Redis adapters: the SAQ job queue, the dead-letter store and the job rate limiter."""
 
 from event_service.adapters.redis.dead_letters import RedisDeadLetterStore
-from event_service.adapters.redis.job_queue import PROCESS_BATCH, RetryPolicy, SaqJobQueue, processing_job_key
+from event_service.adapters.redis.job_queue import (
+    PROCESS_BATCH,
+    REPROCESS_DAY,
+    RetryPolicy,
+    SaqJobQueue,
+    ServiceQueue,
+    processing_job_key,
+    reprocessing_job_key,
+)
+from event_service.adapters.redis.rate_limiter import RedisRateLimiter
 
-__all__ = ["PROCESS_BATCH", "RedisDeadLetterStore", "RetryPolicy", "SaqJobQueue", "processing_job_key"]
+__all__ = [
+    "PROCESS_BATCH",
+    "REPROCESS_DAY",
+    "RedisDeadLetterStore",
+    "RedisRateLimiter",
+    "RetryPolicy",
+    "SaqJobQueue",
+    "ServiceQueue",
+    "processing_job_key",
+    "reprocessing_job_key",
+]
