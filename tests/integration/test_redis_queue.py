@@ -191,3 +191,17 @@ async def test_the_sweep_requeues_a_stuck_job_with_attempts_left_and_reports_one
     retried = await queue.job("keeps-trying")
     assert retried is not None
     assert (retried.status, retried.attempts) == (Status.QUEUED, 1)
+
+
+async def test_the_policy_backs_off_exponentially_up_to_its_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    job = Job(function="process_batch")
+    await RetryPolicy(attempts=7, base_delay=0.5, max_delay=5.0, timeout=60).apply(job)
+    # SAQ draws each delay at random between 0 and the backoff: pinned to the top, the backoff itself shows.
+    monkeypatch.setattr("saq.utils.random", lambda: 1.0)
+    delays = []
+    for attempts in range(1, 7):
+        job.attempts = attempts
+        delays.append(job.next_retry_delay())
+    assert delays == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+    monkeypatch.setattr("saq.utils.random", lambda: 0.25)
+    assert job.next_retry_delay() == 1.25
