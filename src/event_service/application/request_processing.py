@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from event_service.application.errors import BatchNotFound
 from event_service.application.ports import BatchRepository, Clock, JobQueue, JobRef
 from event_service.domain import BatchStatus
+
+_IN_FLIGHT = frozenset({BatchStatus.ENQUEUED, BatchStatus.PROCESSING})
+
+
+class ProcessingRequested(msgspec.Struct, frozen=True):
+    batch_id: str
+    status: BatchStatus
+    """``enqueued`` (a new job, or the one already waiting), ``processing`` (its job runs now), or ``processed``
+    (already done: nothing was enqueued)."""
+    job: JobRef | None
 
 
 class RequestProcessing:
@@ -13,21 +25,38 @@ class RequestProcessing:
         self._queue = queue
         self._clock = clock
 
-    async def __call__(self, batch_id: str) -> JobRef:
+    async def __call__(self, batch_id: str, force: bool = False) -> ProcessingRequested:
+        """Enqueue the batch's job, unless it is queued or running (that job is returned) or already processed
+        (nothing happens unless ``force``)."""
         batch = await self._batches.get(batch_id)
         if batch is None:
             raise BatchNotFound(batch_id)
-        running = batch.status is BatchStatus.PROCESSING
-        if not running:
-            # Marked before the enqueue, so a fast worker's "processing" is never overwritten by "enqueued".
-            now = self._clock.now()
-            await self._batches.set_status(batch_id, BatchStatus.ENQUEUED, now, enqueued_at=now)
+        if batch.status is BatchStatus.PROCESSED and not force:
+            return ProcessingRequested(batch_id, BatchStatus.PROCESSED, None)
+        if batch.status in _IN_FLIGHT:
+            # The job key is the batch's: if its job still waits or runs, SAQ hands back that one.
+            job = await self._queue.enqueue_processing(batch_id)
+            return ProcessingRequested(batch_id, batch.status, job)
+        # Everything is written before the enqueue: a fast worker's "processing" must never be overwritten.
+        now = self._clock.now()
+        await self._batches.set_status(
+            batch_id,
+            BatchStatus.ENQUEUED,
+            now,
+            enqueued_at=now,
+            attempts=0,
+            job_key=self._queue.processing_job_key(batch_id),
+        )
         try:
             job = await self._queue.enqueue_processing(batch_id)
         except BaseException:
-            if not running:
-                await self._batches.set_status(batch_id, batch.status, self._clock.now(), enqueued_at=batch.enqueued_at)
+            await self._batches.set_status(
+                batch_id,
+                batch.status,
+                self._clock.now(),
+                enqueued_at=batch.enqueued_at,
+                attempts=batch.attempts,
+                job_key=batch.job_key,
+            )
             raise
-        if not running:
-            await self._batches.set_status(batch_id, BatchStatus.ENQUEUED, self._clock.now(), job_key=job.key)
-        return job
+        return ProcessingRequested(batch_id, BatchStatus.ENQUEUED, job)

@@ -40,3 +40,5 @@ class Batch(msgspec.Struct, kw_only=True):
     job_key: str | None = None
     last_error: str | None = None
     idempotency_key: str | None = None
+    attempts: int = 0
+    """Attempts of the current (or last) processing job; a new job starts again from 0."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from saq.queue.redis import RedisQueue
 
 from event_service.adapters.clock import SystemClock
 from event_service.adapters.compute import InlinePool, ProcessPool, build_pool
@@ -21,16 +21,31 @@ from event_service.adapters.mongo import (
     connect,
     init_mongo,
 )
-from event_service.adapters.redis import RedisDailyTotalsCache, RedisDeadLetterStore, RetryPolicy, SaqJobQueue
+from event_service.adapters.redis import (
+    RedisDailyTotalsCache,
+    RedisDeadLetterStore,
+    RedisRateLimiter,
+    RetryPolicy,
+    SaqJobQueue,
+    ServiceQueue,
+)
 from event_service.adapters.settings import QUEUE_NAME, Settings
 from event_service.application.dead_letter_job import DeadLetterJob
+from event_service.application.delete_dead_letter import DeleteDeadLetter
 from event_service.application.get_batch import GetBatch
 from event_service.application.get_daily_metrics import GetDailyMetrics
+from event_service.application.get_dead_letter import GetDeadLetter
 from event_service.application.ingest_upload import IngestLimits, IngestUpload
 from event_service.application.list_dead_letters import ListDeadLetters
-from event_service.application.ports import ComputePool
+from event_service.application.list_queues import ListQueues
+from event_service.application.ports import ComputePool, JobWeight
 from event_service.application.process_batch import ProcessBatch
+from event_service.application.purge_dead_letters import PurgeDeadLetters
+from event_service.application.record_job_retry import RecordJobRetry
+from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
+from event_service.application.retry_dead_letter import RetryDeadLetter
+from event_service.application.schedule_reprocessing import ScheduleReprocessing
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +59,7 @@ class Container:
     settings: Settings
     redis_url: str
     redis: Redis
-    queue: RedisQueue
+    queue: ServiceQueue
     admin_token: str | None
     ingest_upload: IngestUpload
     request_processing: RequestProcessing
@@ -53,6 +68,16 @@ class Container:
     get_daily_metrics: GetDailyMetrics
     list_dead_letters: ListDeadLetters
     dead_letter_job: DeadLetterJob
+    # The queue: retries, dead letters, rates, midnight reprocessing.
+    job_queue: SaqJobQueue
+    record_job_retry: RecordJobRetry
+    get_dead_letter: GetDeadLetter
+    retry_dead_letter: RetryDeadLetter
+    delete_dead_letter: DeleteDeadLetter
+    purge_dead_letters: PurgeDeadLetters
+    list_queues: ListQueues
+    reprocess_day: ReprocessDay
+    schedule_reprocessing: ScheduleReprocessing
     _mongo: Any
     _pool: InlinePool | ProcessPool
     _valkey: EmbeddedValkey | None = None
@@ -81,14 +106,19 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         valkey = EmbeddedValkey()
         redis_url = valkey.start()
     redis = Redis.from_url(redis_url)
-    queue = RedisQueue(redis, name=QUEUE_NAME)
+    queue = ServiceQueue(redis, name=QUEUE_NAME)
     mongo = connect(settings.mongodb_url, settings.mongodb_db)
     compute = pool if pool is not None else build_pool(settings.compute_workers)
     clock = SystemClock()
     batches = MongoBatchRepository()
     events = MongoEventRepository()
     metrics = MongoMetricsRepository()
-    dead_letters = RedisDeadLetterStore(redis)
+    dead_letters = RedisDeadLetterStore(
+        redis, max_entries=settings.dlq_max_entries, retention=timedelta(days=settings.dlq_retention_days)
+    )
+    limiter = RedisRateLimiter(
+        redis, {JobWeight.LIGHT: settings.light_job_rate, JobWeight.HEAVY: settings.heavy_job_rate}
+    )
     totals_cache = RedisDailyTotalsCache(redis, ttl_seconds=settings.metrics_cache_ttl)
     job_queue = SaqJobQueue(
         queue,
@@ -121,11 +151,22 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         admin_token=admin_token,
         ingest_upload=IngestUpload(batches, events, compute, clock, new_batch_id, limits),
         request_processing=RequestProcessing(batches, job_queue, clock),
-        process_batch=ProcessBatch(batches, metrics, clock, totals_cache),
+        process_batch=ProcessBatch(
+            batches, metrics, clock, cache=totals_cache, limiter=limiter, heavy_rows=settings.heavy_job_rows
+        ),
         get_batch=GetBatch(batches),
         get_daily_metrics=GetDailyMetrics(metrics, totals_cache),
         list_dead_letters=ListDeadLetters(dead_letters, {QUEUE_NAME}),
         dead_letter_job=DeadLetterJob(dead_letters, batches, clock),
+        job_queue=job_queue,
+        record_job_retry=RecordJobRetry(batches, clock),
+        get_dead_letter=GetDeadLetter(dead_letters, {QUEUE_NAME}),
+        retry_dead_letter=RetryDeadLetter(dead_letters, {QUEUE_NAME: job_queue}, batches, clock),
+        delete_dead_letter=DeleteDeadLetter(dead_letters, {QUEUE_NAME}),
+        purge_dead_letters=PurgeDeadLetters(dead_letters, {QUEUE_NAME}),
+        list_queues=ListQueues({QUEUE_NAME: job_queue}, dead_letters),
+        reprocess_day=ReprocessDay(metrics, limiter, totals_cache),
+        schedule_reprocessing=ScheduleReprocessing(job_queue, clock),
         _mongo=mongo,
         _pool=compute,
         _valkey=valkey,

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,43 @@ def _worker(settings: Settings) -> None:
     asyncio.run(run_worker(build_container(settings)))
 
 
+def _reprocess(settings: Settings, day: date) -> int:
+    import msgspec
+
+    from event_service.adapters.settings import ConfigurationError
+    from event_service.application.reprocess_day import DayReprocessed
+    from event_service.entrypoints.bootstrap import build_container
+    from event_service.entrypoints.worker import log_reprocessed
+
+    if settings.embedded:
+        raise ConfigurationError(
+            "`event-service reprocess` needs MONGODB_URL: without it the data lives inside the `event-service "
+            "serve` process; use its admin route POST /metrics/reprocess?date=YYYY-MM-DD instead"
+        )
+
+    async def run() -> DayReprocessed:
+        container = build_container(settings)
+        try:
+            await container.start()
+            return await container.reprocess_day(day)
+        finally:
+            await container.close()
+
+    result = asyncio.run(run())
+    log_reprocessed(result, trigger="cli")
+    sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    return 0
+
+
+def _day(value: str) -> date:
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{value!r} is not a calendar day as YYYY-MM-DD")
+
+
 def _summarize(path: Path, workers: int) -> int:
     import msgspec
 
@@ -102,6 +140,10 @@ def _parser() -> argparse.ArgumentParser:
     summarize_parser = commands.add_parser("summarize", help="validate and aggregate a CSV file offline")
     summarize_parser.add_argument("file", type=Path)
     summarize_parser.add_argument("--workers", type=int, default=1, help="compute processes (1 parses in this process)")
+    reprocess_parser = commands.add_parser(
+        "reprocess", help="recompute one UTC day's totals from the batch contributions (needs MONGODB_URL)"
+    )
+    reprocess_parser.add_argument("--date", type=_day, required=True, help="the day, YYYY-MM-DD")
     return parser
 
 
@@ -120,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_format, settings.log_level)
         if args.command == "worker":
             _worker(settings)
+        elif args.command == "reprocess":
+            return _reprocess(settings, args.date)
         else:
             _serve(settings, with_worker=args.command == "serve")
     except ConfigurationError as exc:

@@ -1,38 +1,114 @@
-"""The SAQ side: the job functions, the lifecycle hooks, and the standalone worker process."""
+"""The SAQ side: the job functions, the lifecycle hooks, and the standalone worker process.
+
+Failures: a ``PermanentError`` (the batch does not exist, its stored state is corrupt, the job's arguments are
+invalid) skips the remaining attempts; anything else (connection errors, timeouts, an interrupted attempt) is
+transient and retried with the backoff of the ``RetryPolicy``. A job that fails for good becomes a dead letter.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
 import structlog
-from saq import Status, Worker
+from saq import CronJob, Job, Status, Worker
 from saq.types import Context
 
-from event_service.adapters.redis import PROCESS_BATCH
+from event_service.adapters.redis import PROCESS_BATCH, REPROCESS_DAY, ServiceQueue
 from event_service.application.errors import PermanentError
 from event_service.application.ports import DeadLetter
+from event_service.application.reprocess_day import DayReprocessed
 from event_service.entrypoints.bootstrap import Container
 
 log = structlog.get_logger(__name__)
 
 _TRACEBACK_LINES = 12
+_FIRST_FAILED_AT = "first_failed_at"
+
+JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
 
-async def process_batch(ctx: Context, *, batch_id: str) -> dict[str, Any]:
-    container: Container = ctx["container"]  # type: ignore[typeddict-item]
-    try:
-        days = await container.process_batch(batch_id)
-    except PermanentError:
+class InvalidJobArguments(PermanentError):
+    """The job was enqueued with arguments it can never run with."""
+
+
+def _container(ctx: Context) -> Container:
+    return ctx["container"]  # type: ignore[typeddict-item,no-any-return]
+
+
+def job_function(function: JobFunction) -> JobFunction:
+    """What every job of this service does around its work: classify its failure, and note when the first was."""
+
+    @functools.wraps(function)
+    async def run(ctx: Context, **kwargs: Any) -> dict[str, Any]:
         job = ctx["job"]
-        # No attempts left: SAQ finishes the job as failed, and after_process dead-letters it.
-        job.retries = job.attempts
-        raise
+        try:
+            return await function(ctx, **kwargs)
+        except PermanentError:
+            _note_failure(job)
+            # No attempts left: SAQ finishes the job as failed, and after_process dead-letters it.
+            job.retries = job.attempts
+            raise
+        except BaseException:
+            # Transient; also an attempt cut short by its timeout (the task is cancelled). SAQ saves the job
+            # after this, so the note travels with it to the next attempt.
+            _note_failure(job)
+            raise
+
+    return run
+
+
+def _note_failure(job: Job) -> None:
+    job.meta.setdefault(_FIRST_FAILED_AT, datetime.now(UTC).isoformat())
+
+
+@job_function
+async def process_batch(ctx: Context, *, batch_id: str) -> dict[str, Any]:
+    days = await _container(ctx).process_batch(batch_id, attempt=ctx["job"].attempts)
     return {"batch_id": batch_id, "days": days}
 
 
-def _job_fields(ctx: Context) -> dict[str, Any]:
-    job = ctx["job"]
+@job_function
+async def reprocess_day(ctx: Context, *, date: str) -> dict[str, Any]:
+    result = await _container(ctx).reprocess_day(_day(date))
+    log_reprocessed(result, trigger="job")
+    return msgspec.to_builtins(result)  # type: ignore[no-any-return]
+
+
+@job_function
+async def reprocess_yesterday(ctx: Context) -> dict[str, Any]:
+    """The midnight cron job: enqueues ``reprocess_day`` for the UTC day that just ended."""
+    scheduled = await _container(ctx).schedule_reprocessing()
+    log.info("reprocess.scheduled", date=scheduled.date, job_key=scheduled.job.key, created=scheduled.job.created)
+    return {"date": scheduled.date, "job_key": scheduled.job.key}
+
+
+def _day(value: str) -> date:
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidJobArguments(f"date {value!r} is not a calendar day as YYYY-MM-DD")
+
+
+def log_reprocessed(result: DayReprocessed, trigger: str) -> None:
+    """One line per recomputed day, saying what changed (``{event_type: [before, after]}``)."""
+    log.info(
+        "metrics.reprocessed",
+        date=result.date,
+        trigger=trigger,
+        changed=result.changed,
+        unchanged=not result.changed,
+        totals=result.after,
+    )
+
+
+def _job_fields(job: Job) -> dict[str, Any]:
     return {
         "job_key": job.key,
         "function": job.function,
@@ -41,34 +117,67 @@ def _job_fields(ctx: Context) -> dict[str, Any]:
     }
 
 
+def _reason(job: Job, exception: BaseException | None) -> str:
+    """``Type: message`` of what failed the attempt, like ``ValueError: Invalid date``."""
+    if isinstance(exception, TimeoutError) and not str(exception):
+        return f"TimeoutError: the attempt ran over the job's {job.timeout} s timeout"
+    if exception is not None:
+        message = str(exception)
+        return f"{type(exception).__name__}: {message}" if message else type(exception).__name__
+    lines = (job.error or "").strip().splitlines()
+    return lines[-1] if lines else "unknown"
+
+
 async def before_process(ctx: Context) -> None:
-    log.info("job.started", **_job_fields(ctx))
+    log.info("job.started", **_job_fields(ctx["job"]))
 
 
 async def after_process(ctx: Context) -> None:
     job = ctx["job"]
-    fields = _job_fields(ctx)
+    fields = _job_fields(job)
     exception = ctx.get("exception")
-    reason = f"{type(exception).__name__}: {exception}" if exception is not None else (job.error or "unknown")
     if job.status is Status.COMPLETE:
         log.info("job.completed", **fields)
     elif job.status is Status.QUEUED:
+        reason = _reason(job, exception)
         log.warning("job.retried", reason=reason, **fields)
+        await _container(ctx).record_job_retry(dict(job.kwargs or {}), job.attempts, reason)
     elif job.status is Status.FAILED:
+        reason = _reason(job, exception)
         log.error("job.failed", reason=reason, **fields)
-        container: Container = ctx["container"]  # type: ignore[typeddict-item]
-        entry = DeadLetter(
-            id=f"{job.key}:{job.attempts}:{int(datetime.now(UTC).timestamp() * 1000)}",
-            job_key=job.key,
-            function=job.function,
-            kwargs=dict(job.kwargs or {}),
-            reason=reason,
-            attempts=job.attempts,
-            failed_at=datetime.now(UTC),
-            traceback_tail="\n".join((job.error or "").strip().splitlines()[-_TRACEBACK_LINES:]) or None,
-        )
-        await container.dead_letter_job(job.queue.name if job.queue else "", entry)
-        log.error("job.dead_lettered", dead_letter_id=entry.id, **fields)
+        await _dead_letter(_container(ctx), job, reason, _traceback_tail(job))
+
+
+def _traceback_tail(job: Job) -> str | None:
+    return "\n".join((job.error or "").strip().splitlines()[-_TRACEBACK_LINES:]) or None
+
+
+async def _dead_letter(container: Container, job: Job, reason: str, traceback_tail: str | None) -> None:
+    now = datetime.now(UTC)
+    first = job.meta.get(_FIRST_FAILED_AT)
+    entry = DeadLetter(
+        id=uuid.uuid4().hex,
+        job_key=job.key,
+        function=job.function,
+        kwargs=dict(job.kwargs or {}),
+        reason=reason,
+        attempts=job.attempts,
+        failed_at=now,
+        traceback_tail=traceback_tail,
+        first_failed_at=datetime.fromisoformat(first) if first else now,
+    )
+    await container.dead_letter_job(job.queue.name if job.queue else container.queue.name, entry)
+    log.error("job.dead_lettered", dead_letter_id=entry.id, reason=reason, **_job_fields(job))
+
+
+async def _given_up_by_sweep(container: Container, job: Job) -> None:
+    """A job SAQ's sweep found stuck with no attempts left: no worker reported on it, so it is dead-lettered here."""
+    reason = (
+        f"WorkerLost: attempt {job.attempts} was still running after the {job.timeout} s timeout "
+        "(its worker died or hung) and no attempts are left"
+    )
+    log.error("job.failed", reason=reason, **_job_fields(job))
+    await _dead_letter(container, job, reason, None)
 
 
 def worker_options(container: Container) -> dict[str, Any]:
@@ -77,19 +186,31 @@ def worker_options(container: Container) -> dict[str, Any]:
     async def startup(ctx: Context) -> None:
         await container.start()
         ctx["container"] = container  # type: ignore[typeddict-unknown-key]
+        queue = ctx["worker"].queue
+        if isinstance(queue, ServiceQueue):
+            queue.on_given_up = functools.partial(_given_up_by_sweep, container)
 
+    settings = container.settings
     return {
-        "functions": [(PROCESS_BATCH, process_batch)],
-        "concurrency": container.settings.worker_concurrency,
+        "functions": [(PROCESS_BATCH, process_batch), (REPROCESS_DAY, reprocess_day)],
+        # Unique: one key for the whole queue, so N workers schedule it once.
+        "cron_jobs": [CronJob(reprocess_yesterday, cron=settings.reprocess_cron)],
+        "concurrency": settings.worker_concurrency,
+        "timers": {"sweep": settings.worker_sweep_interval},
         "startup": [startup],
         "before_process": [before_process],
         "after_process": [after_process],
     }
 
 
-def build_worker(container: Container) -> Worker:
-    options = worker_options(container)
-    return Worker(container.queue, options.pop("functions"), **options)
+def build_worker(container: Container, queue: ServiceQueue | None = None, **overrides: Any) -> Worker:
+    """A worker on the container's queue, or on ``queue`` (its own Redis connection) with the same policy."""
+    options = worker_options(container) | overrides
+    if queue is None:
+        queue = container.queue
+    else:
+        container.job_queue.policy.attach(queue)
+    return Worker(queue, options.pop("functions"), **options)
 
 
 async def run_worker(container: Container) -> None:

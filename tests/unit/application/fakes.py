@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from event_service.application.errors import DuplicateBatch
-from event_service.application.ports import DeadLetter, JobRef
+from event_service.application.ports import DeadLetter, DeadLetterCounts, JobRef, JobWeight, QueueStats
 from event_service.domain import (
     Batch,
     BatchStatus,
@@ -64,6 +64,13 @@ class FakeBatches:
         self.batches.pop(batch_id, None)
         self.errors.pop(batch_id, None)
 
+    async def mark_retrying(self, batch_id: str, attempt: int, at: datetime, last_error: str) -> bool:
+        batch = self.batches.get(batch_id)
+        if batch is None or batch.status is not BatchStatus.PROCESSING or batch.attempts != attempt:
+            return False
+        await self.set_status(batch_id, BatchStatus.ENQUEUED, at, last_error=last_error)
+        return True
+
 
 class FakeEvents:
     def __init__(self) -> None:
@@ -112,32 +119,78 @@ class FakeMetrics:
 
 
 class FakeQueue:
+    """Jobs by key; ``finish(key)`` plays the worker taking one off the queue."""
+
     name = "metrics-processor"
 
     def __init__(self) -> None:
-        self.queued: list[str] = []
+        self.jobs: dict[str, tuple[str, dict[str, Any]]] = {}
         self.fail_with: Exception | None = None
 
+    @property
+    def queued(self) -> list[str]:
+        return [kwargs["batch_id"] for function, kwargs in self.jobs.values() if function == "process_batch"]
+
+    def processing_job_key(self, batch_id: str) -> str:
+        return f"process_batch:{batch_id}"
+
     async def enqueue_processing(self, batch_id: str) -> JobRef:
+        return await self.requeue("process_batch", {"batch_id": batch_id}, self.processing_job_key(batch_id))
+
+    async def enqueue_reprocessing(self, day: str) -> JobRef:
+        return await self.requeue("reprocess_day", {"date": day}, f"reprocess_day:{day}")
+
+    async def requeue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
         if self.fail_with is not None:
             raise self.fail_with
-        key = f"process_batch:{batch_id}"
-        if batch_id in self.queued:
+        if key in self.jobs:
             return JobRef(key=key, status="queued", created=False)
-        self.queued.append(batch_id)
+        self.jobs[key] = (function, kwargs)
         return JobRef(key=key, status="queued", created=True)
+
+    def finish(self, key: str) -> None:
+        del self.jobs[key]
+
+    async def stats(self) -> QueueStats:
+        return QueueStats(queued=len(self.jobs), active=0, scheduled=0, workers=1)
 
 
 class FakeDeadLetters:
     def __init__(self) -> None:
         self.entries: dict[str, list[DeadLetter]] = {}
+        self.failed: dict[str, int] = {}
 
     async def add(self, queue: str, entry: DeadLetter) -> None:
         self.entries.setdefault(queue, []).append(entry)
+        self.failed[queue] = self.failed.get(queue, 0) + 1
 
     async def list(self, queue: str, offset: int, limit: int) -> tuple[list[DeadLetter], int]:
         newest_first = list(reversed(self.entries.get(queue, [])))
         return newest_first[offset : offset + limit], len(newest_first)
+
+    async def get(self, queue: str, entry_id: str) -> DeadLetter | None:
+        return next((entry for entry in self.entries.get(queue, []) if entry.id == entry_id), None)
+
+    async def remove(self, queue: str, entry_id: str) -> bool:
+        before = self.entries.get(queue, [])
+        self.entries[queue] = [entry for entry in before if entry.id != entry_id]
+        return len(self.entries[queue]) < len(before)
+
+    async def purge(self, queue: str) -> int:
+        return len(self.entries.pop(queue, []))
+
+    async def counts(self, queue: str) -> DeadLetterCounts:
+        return DeadLetterCounts(entries=len(self.entries.get(queue, [])), failed_total=self.failed.get(queue, 0))
+
+
+class FakeLimiter:
+    """Grants at once, recording the weight of every start."""
+
+    def __init__(self) -> None:
+        self.granted: list[JobWeight] = []
+
+    async def acquire(self, weight: JobWeight) -> None:
+        self.granted.append(weight)
 
 
 class SerialPool:

@@ -8,6 +8,7 @@ from datetime import date
 from event_service.application.get_daily_metrics import GetDailyMetrics
 from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
 from event_service.application.process_batch import ProcessBatch
+from event_service.application.reprocess_day import ReprocessDay
 from tests.unit.application.fakes import (
     FakeBatches,
     FakeEvents,
@@ -40,7 +41,7 @@ class World:
         self.cache = FakeTotalsCache()
         clock = FixedClock()
         self.ingest = IngestUpload(self.batches, FakeEvents(), SerialPool(), clock, sequential_ids(), IngestLimits())
-        self.process = ProcessBatch(self.batches, self.metrics, clock, self.cache)
+        self.process = ProcessBatch(self.batches, self.metrics, clock, cache=self.cache)
         self.metrics_of = GetDailyMetrics(self.metrics, self.cache)
 
     async def upload_and_process(self, data: bytes) -> list[str]:
@@ -90,3 +91,16 @@ async def test_without_a_cache_every_read_goes_to_the_repository() -> None:
     uncached = GetDailyMetrics(world.metrics)
     assert [await uncached(DAY) for _ in range(3)] == [{"signup": 2}] * 3
     assert world.metrics.reads == 3
+
+
+async def test_reprocessing_a_day_clears_its_cached_totals() -> None:
+    world = World()
+    await world.upload_and_process(FIRST)
+    assert await world.metrics_of(DAY) == {"signup": 2}
+    world.metrics.totals["2025-11-13"] = {"signup": 99}  # drifted totals, cached answer still {"signup": 2}
+
+    result = await ReprocessDay(world.metrics, cache=world.cache)(DAY)
+
+    assert result.changed == {"signup": [99, 2]}
+    world.metrics.totals["2025-11-13"] = {"signup": 7}  # proves the next read goes to the store again
+    assert await world.metrics_of(DAY) == {"signup": 7}

@@ -200,8 +200,10 @@ async def test_request_processing_restores_status_when_the_queue_is_down(world: 
 
 async def test_request_processing_twice_enqueues_once(world: World) -> None:
     batch = (await world.upload(SEED)).batch
-    first = await world.request(batch.id)
-    second = await world.request(batch.id)
+    first = (await world.request(batch.id)).job
+    second = (await world.request(batch.id)).job
+    assert first is not None
+    assert second is not None
     assert (first.created, second.created, first.key) == (True, False, f"process_batch:{batch.id}")
     assert world.queue.queued == [batch.id]
     assert (await world.batches.get(batch.id)).job_key == first.key

@@ -43,6 +43,7 @@ class BatchDocument(Document):
     job_key: str | None = None
     last_error: str | None = None
     idempotency_key: str | None = None
+    attempts: int = 0
 
     class Settings:
         name = "batches"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
+from pydantic import ValidationError as PydanticValidationError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -22,13 +23,13 @@ from event_service.adapters.mongo.documents import (
     EventDocument,
     RowErrorModel,
 )
-from event_service.application.errors import DuplicateBatch
+from event_service.application.errors import CorruptBatch, DuplicateBatch
 from event_service.domain import Batch, BatchStatus, Event, RowError, sum_type_counts
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DUPLICATE_KEY = 11000
 _DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
-_SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error"})
+_SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error", "attempts"})
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -68,7 +69,10 @@ def _to_batch(document: BatchDocument) -> Batch:
     data = document.model_dump()
     for name in _DATETIME_FIELDS:
         data[name] = _utc(data[name])
-    return msgspec.convert(data, Batch)
+    try:
+        return msgspec.convert(data, Batch)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise CorruptBatch(document.id, str(exc)) from exc
 
 
 def _duplicate_message(exc: DuplicateKeyError) -> str:
@@ -90,7 +94,10 @@ class MongoBatchRepository:
             raise DuplicateBatch(_duplicate_message(exc)) from exc
 
     async def get(self, batch_id: str) -> Batch | None:
-        document = await BatchDocument.get(batch_id)
+        try:
+            document = await BatchDocument.get(batch_id)
+        except PydanticValidationError as exc:
+            raise CorruptBatch(batch_id, str(exc)) from exc
         return None if document is None else _to_batch(document)
 
     async def find_by_sha256(self, sha256: str) -> Batch | None:
@@ -145,6 +152,13 @@ class MongoBatchRepository:
     async def delete(self, batch_id: str) -> None:
         await BatchErrorDocument.get_motor_collection().delete_many({"batch_id": batch_id})
         await BatchDocument.get_motor_collection().delete_one({"_id": batch_id})
+
+    async def mark_retrying(self, batch_id: str, attempt: int, at: datetime, last_error: str) -> bool:
+        result = await BatchDocument.get_motor_collection().update_one(
+            {"_id": batch_id, "status": BatchStatus.PROCESSING.value, "attempts": attempt},
+            {"$set": {"status": BatchStatus.ENQUEUED.value, "updated_at": at, "last_error": last_error}},
+        )
+        return result.modified_count == 1
 
 
 class MongoEventRepository:

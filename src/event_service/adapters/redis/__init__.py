@@ -1,14 +1,27 @@
-"""Redis adapters: the SAQ job queue, the dead-letter store and the daily totals cache."""
+"""Redis adapters: the SAQ job queue, the dead-letter store, the job rate limiter and the daily totals cache."""
 
 from event_service.adapters.redis.dead_letters import RedisDeadLetterStore
-from event_service.adapters.redis.job_queue import PROCESS_BATCH, RetryPolicy, SaqJobQueue, processing_job_key
+from event_service.adapters.redis.job_queue import (
+    PROCESS_BATCH,
+    REPROCESS_DAY,
+    RetryPolicy,
+    SaqJobQueue,
+    ServiceQueue,
+    processing_job_key,
+    reprocessing_job_key,
+)
 from event_service.adapters.redis.metrics_cache import RedisDailyTotalsCache
+from event_service.adapters.redis.rate_limiter import RedisRateLimiter
 
 __all__ = [
     "PROCESS_BATCH",
+    "REPROCESS_DAY",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",
+    "RedisRateLimiter",
     "RetryPolicy",
     "SaqJobQueue",
+    "ServiceQueue",
     "processing_job_key",
+    "reprocessing_job_key",
 ]

@@ -1,61 +1,122 @@
-"""The job queue port on SAQ: one job per batch, keyed by the batch id, retried with exponential backoff."""
+"""The job queue port on SAQ: one job per batch (or per reprocessed day), keyed so a second enqueue is a no-op,
+retried with exponential backoff."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from saq import Job, Queue
+from saq import Job, Queue, Status
+from saq.queue.redis import RedisQueue
 
 from event_service.application.errors import QueueUnavailable
-from event_service.application.ports import JobRef
+from event_service.application.ports import JobRef, QueueStats
 
 PROCESS_BATCH = "process_batch"
+REPROCESS_DAY = "reprocess_day"
 
 log = structlog.get_logger(__name__)
+
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def processing_job_key(batch_id: str) -> str:
     return f"{PROCESS_BATCH}:{batch_id}"
 
 
+def reprocessing_job_key(day: str) -> str:
+    return f"{REPROCESS_DAY}:{day}"
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """Attempts, exponential backoff with a cap, and the time limit of one attempt, for every job type."""
+
     attempts: int = 5
     base_delay: float = 1.0
     max_delay: float = 60.0
     timeout: int = 300
 
+    async def apply(self, job: Job) -> None:
+        """SAQ before-enqueue hook: stamps the policy on every job enqueued through the queue, cron jobs included.
+
+        SAQ waits a random time up to ``min(max_delay, base_delay * 2 ** (attempt - 1))`` before retry ``attempt``.
+        """
+        job.retries = self.attempts
+        job.retry_delay = self.base_delay
+        # A number caps SAQ's exponential backoff at that many seconds.
+        job.retry_backoff = self.max_delay
+        job.timeout = self.timeout
+
+    def attach(self, queue: Queue) -> None:
+        queue.register_before_enqueue(self.apply)
+
+
+GivenUp = Callable[[Job], Awaitable[None]]
+
+
+class ServiceQueue(RedisQueue):
+    """SAQ's Redis queue, plus a report of the jobs its sweep gives up on.
+
+    SAQ's sweep puts a stuck job (its worker died, or it outlived its timeout) back in the queue while it has
+    attempts left, and otherwise finishes it as aborted without running any hook. ``on_given_up`` hears of those,
+    so that they are dead-lettered like every other job that failed for good.
+    """
+
+    on_given_up: GivenUp | None = None
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        swept = await super().sweep(lock, abort)
+        if swept and self.on_given_up is not None:
+            for job in await self.jobs(self.job_key_from_id(job_id) for job_id in swept):
+                if job is not None and job.status is Status.ABORTED and job.error == self.swept_error_message:
+                    await self.on_given_up(job)
+        return swept
+
 
 class SaqJobQueue:
     def __init__(self, queue: Queue, policy: RetryPolicy) -> None:
         self._queue = queue
-        self._policy = policy
+        self.policy = policy
         self.name = queue.name
+        policy.attach(queue)
+
+    def processing_job_key(self, batch_id: str) -> str:
+        return processing_job_key(batch_id)
 
     async def enqueue_processing(self, batch_id: str) -> JobRef:
-        key = processing_job_key(batch_id)
-        job = Job(
-            function=PROCESS_BATCH,
-            kwargs={"batch_id": batch_id},
-            key=key,
-            retries=self._policy.attempts,
-            retry_delay=self._policy.base_delay,
-            # A number caps SAQ's exponential backoff (delay doubles per attempt, with jitter).
-            retry_backoff=self._policy.max_delay,
-            timeout=self._policy.timeout,
-        )
+        return await self._enqueue(PROCESS_BATCH, {"batch_id": batch_id}, processing_job_key(batch_id))
+
+    async def enqueue_reprocessing(self, day: str) -> JobRef:
+        return await self._enqueue(REPROCESS_DAY, {"date": day}, reprocessing_job_key(day))
+
+    async def requeue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
+        return await self._enqueue(function, kwargs, key)
+
+    async def stats(self) -> QueueStats:
         try:
-            created = await self._queue.enqueue(job)
-            if created is None:
-                # A job with this key is queued or running: that one will do the work.
-                existing = await self._queue.job(key)
-                status = existing.status.value if existing is not None else "queued"
-                log.info("job.already_enqueued", job_key=key, batch_id=batch_id, job_status=status)
-                return JobRef(key=key, status=status, created=False)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            info = await self._queue.info()
+        except _UNREACHABLE as exc:
             raise QueueUnavailable("the job queue (Redis) cannot be reached; try again shortly") from exc
-        log.info("job.enqueued", job_key=key, batch_id=batch_id, queue=self.name)
-        return JobRef(key=key, status="queued", created=True)
+        return QueueStats(
+            queued=info["queued"], active=info["active"], scheduled=info["scheduled"], workers=len(info["workers"])
+        )
+
+    async def _enqueue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
+        try:
+            # A fresh Job: attempts from zero. The policy hook sets retries, backoff and timeout.
+            created = await self._queue.enqueue(Job(function=function, kwargs=kwargs, key=key))
+            if created is None:
+                # A job with this key is queued, scheduled for a retry, or running: that one will do the work.
+                existing = await self._queue.job(key)
+                status = existing.status.value if existing is not None else Status.QUEUED.value
+                log.info("job.already_enqueued", job_key=key, function=function, job_status=status)
+                return JobRef(key=key, status=status, created=False)
+        except _UNREACHABLE as exc:
+            raise QueueUnavailable("the job queue (Redis) cannot be reached; try again shortly") from exc
+        log.info("job.enqueued", job_key=key, function=function, queue=self.name)
+        return JobRef(key=key, status=Status.QUEUED.value, created=True)

@@ -22,6 +22,7 @@ from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.metrics import daily_metrics
 from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit
 from event_service.entrypoints.http.queues import QueueController
+from event_service.entrypoints.http.reprocess import reprocess_metrics
 from event_service.entrypoints.http.schemas import HealthBody
 from event_service.entrypoints.http.uploads import upload
 from event_service.entrypoints.logging import configure_logging
@@ -58,6 +59,8 @@ def _saq_plugin(container: Container) -> SAQPlugin:
                     name=QUEUE_NAME,
                     broker_instance=container.redis,
                     tasks=options["functions"],
+                    scheduled_tasks=options["cron_jobs"],
+                    timers=options["timers"],
                     concurrency=options["concurrency"],
                     startup=options["startup"],
                     before_process=options["before_process"],
@@ -86,6 +89,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             BatchController,
             list_batches,
             QueueController,
+            reprocess_metrics,
             Router("/", route_handlers=[upload], middleware=[upload_limit.middleware, GzipRequestBody()]),
             Router("/", route_handlers=[process_batch], middleware=[process_limit.middleware]),
         ],

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from event_service.entrypoints.http.dependencies import ContainerDependency
-from event_service.entrypoints.http.schemas import BatchBody, BatchesPageBody, ErrorsPageBody, ProcessBody
+from event_service.entrypoints.http.schemas import (
+    BatchBody,
+    BatchesPageBody,
+    ErrorsPageBody,
+    ProcessBody,
+    ProcessedBody,
+)
 
 
 class BatchController(Controller):
@@ -54,9 +61,20 @@ async def list_batches(
     status_code=HTTP_202_ACCEPTED,
     tags=["batches"],
     summary="Process a batch into the daily metrics in the background",
-    description="Idempotent: asking again while it is queued returns the same job, and processing twice never "
-    "counts twice.",
+    description="Idempotent: asking again while it is queued or running returns the same job (202, same "
+    "`job_key`), and processing twice never counts twice. Once processed the answer is 200 "
+    '`{"status": "processed"}` and nothing is enqueued, unless `?force=true`.',
+    responses={HTTP_200_OK: ResponseSpec(ProcessedBody, description="Already processed; nothing was enqueued")},
 )
-async def process_batch(container: ContainerDependency, batch_id: FromPath[str]) -> ProcessBody:
-    job = await container.request_processing(batch_id)
-    return ProcessBody(status="enqueued", batch_id=batch_id, job_key=job.key)
+async def process_batch(
+    container: ContainerDependency,
+    batch_id: FromPath[str],
+    force: Annotated[bool, QueryParameter(description="process again even if already processed")] = False,
+) -> Response[ProcessBody | ProcessedBody]:
+    requested = await container.request_processing(batch_id, force=force)
+    if requested.job is None:
+        return Response(ProcessedBody(status=requested.status.value, batch_id=batch_id), status_code=HTTP_200_OK)
+    return Response(
+        ProcessBody(status=requested.status.value, batch_id=batch_id, job_key=requested.job.key),
+        status_code=HTTP_202_ACCEPTED,
+    )

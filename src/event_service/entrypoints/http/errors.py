@@ -18,6 +18,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
+    CorruptBatch,
+    DeadLetterNotFound,
     IdempotencyKeyReused,
     QueueUnavailable,
     StrictModeRejected,
@@ -34,6 +36,8 @@ log = structlog.get_logger(__name__)
 _STATUS: dict[type[Exception], int] = {
     BatchNotFound: HTTP_404_NOT_FOUND,
     UnknownQueue: HTTP_404_NOT_FOUND,
+    DeadLetterNotFound: HTTP_404_NOT_FOUND,
+    CorruptBatch: HTTP_500_INTERNAL_SERVER_ERROR,
     UploadTooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     UnsupportedFile: HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     UnreadableUpload: HTTP_422_UNPROCESSABLE_ENTITY,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import msgspec
 
+from event_service.application.list_queues import QueueOverview
 from event_service.application.ports import DeadLetter
 from event_service.domain import Batch, DailyCounts, RowError
 
@@ -65,6 +66,7 @@ class BatchBody(msgspec.Struct):
     processed_at: datetime | None
     job_key: str | None
     last_error: str | None
+    attempts: int
 
     @classmethod
     def of(cls, batch: Batch) -> BatchBody:
@@ -86,6 +88,7 @@ class BatchBody(msgspec.Struct):
             processed_at=batch.processed_at,
             job_key=batch.job_key,
             last_error=batch.last_error,
+            attempts=batch.attempts,
         )
 
 
@@ -109,6 +112,31 @@ class ProcessBody(msgspec.Struct):
     status: str
     batch_id: str
     job_key: str
+
+
+class ProcessedBody(msgspec.Struct):
+    """Already processed: nothing was enqueued (ask again with ``?force=true`` to process it anew)."""
+
+    status: str
+    batch_id: str
+
+
+class QueuesBody(msgspec.Struct):
+    queues: list[QueueOverview]
+
+
+class RetriedBody(msgspec.Struct):
+    queue: str
+    dead_letter_id: str
+    job_key: str
+    job_status: str
+    created: bool
+    """False when a job with the same key was already queued or running: that one does the work."""
+
+
+class PurgedBody(msgspec.Struct):
+    queue: str
+    purged: int
 
 
 class MetricsBody(msgspec.Struct):

@@ -1,0 +1,225 @@
+"""Crashes and outages on real Redis: a worker dying mid-job, two workers sharing one queue, Redis going away.
+
+No MongoDB server exists here, so worker processes cannot share events: where workers need the same data they run
+in this process, on the shared in-memory store, each with its own Redis connection, SAQ queue object and worker id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, date, datetime
+from urllib.parse import urlparse
+
+import pytest
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from saq import Status
+
+from event_service.adapters.compute import InlinePool
+from event_service.adapters.embedded_valkey import EmbeddedValkey
+from event_service.adapters.mongo import MongoBatchRepository, MongoMetricsRepository
+from event_service.adapters.redis import ServiceQueue, processing_job_key
+from event_service.adapters.settings import QUEUE_NAME, load_settings
+from event_service.application.ingest_upload import Upload
+from event_service.application.process_batch import ProcessBatch
+from event_service.domain import BatchStatus
+from event_service.entrypoints.bootstrap import Container, SystemClock, build_container
+from event_service.entrypoints.http.app import create_app
+from event_service.entrypoints.worker import build_worker
+from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.helpers import SEED_CSV, TcpProxy, eventually
+
+
+def _container(redis_url: str, **overrides: object) -> Container:
+    settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token=ADMIN_TOKEN, **overrides)
+    return build_container(settings, pool=InlinePool())
+
+
+@pytest.fixture
+async def fast_recovery(redis_url: str) -> AsyncIterator[Container]:
+    """Short timeouts so a lost job is found in about a second: JOB_TIMEOUT=1, WORKER_SWEEP_INTERVAL=1."""
+    container = _container(
+        redis_url, job_retries=3, job_retry_delay=0.0, job_timeout=1, worker_sweep_interval=1, light_job_rate=0
+    )
+    await container.start()
+    yield container
+    await container.close()
+
+
+async def _upload(container: Container, content: bytes, name: str = "e.csv") -> str:
+    return (await container.ingest_upload(Upload(io.BytesIO(content), name))).batch.id
+
+
+class StallsOnce(MongoMetricsRepository):
+    """Writes the first contribution it is given, then hangs: the worker holding it is mid-job."""
+
+    def __init__(self) -> None:
+        self.stalled = asyncio.Event()
+
+    async def replace_contribution(self, batch_id: str, counts: Mapping[str, Mapping[str, int]]) -> set[str]:
+        days = await super().replace_contribution(batch_id, counts)
+        if not self.stalled.is_set():
+            self.stalled.set()
+            await asyncio.Event().wait()
+        return days
+
+
+async def test_a_worker_dying_mid_job_leaves_it_to_another_worker_with_exact_metrics(
+    fast_recovery: Container, redis_url: str
+) -> None:
+    container = fast_recovery
+    metrics = StallsOnce()
+    container.process_batch = ProcessBatch(MongoBatchRepository(), metrics, SystemClock())
+    batch_id = await _upload(container, SEED_CSV)
+
+    # The doomed worker reaches Redis through a proxy, without redis-py retries: once the proxy is cut, nothing it
+    # attempts (re-queueing its job on cancellation, say) reaches Redis, as if its process had been killed.
+    target = urlparse(redis_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    proxy_url = f"redis://127.0.0.1:{await proxy.start()}{target.path}"
+    doomed_queue = ServiceQueue(Redis.from_url(proxy_url, retry=Retry(NoBackoff(), 0)), name=QUEUE_NAME)
+    doomed = build_worker(container, doomed_queue)
+    doomed_run = asyncio.create_task(doomed.start())
+
+    await container.request_processing(batch_id)
+    await asyncio.wait_for(metrics.stalled.wait(), 10)
+    # Half done: this batch's contribution is written, the day's totals not yet.
+    assert (await container.get_batch(batch_id)).status.value == "processing"
+
+    # The worker dies: its connections drop, then its tasks are cancelled.
+    await proxy.cut()
+    for task in [doomed_run, *doomed.tasks]:
+        task.cancel()
+    await asyncio.gather(doomed_run, *doomed.tasks, return_exceptions=True)
+    lost = await container.queue.job(processing_job_key(batch_id))
+    assert lost is not None
+    assert (lost.status, lost.attempts) == (Status.ACTIVE, 1)
+
+    # Another worker's sweep finds the job past its timeout and queues it again; that worker then runs it.
+    rescuer_queue = ServiceQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+    rescuer = build_worker(container, rescuer_queue)
+    rescuer_run = asyncio.create_task(rescuer.start())
+    try:
+        done = await eventually(
+            lambda: container.get_batch(batch_id), lambda batch: batch.status.value == "processed", within=20
+        )
+        assert done.attempts == 2
+        assert await container.get_daily_metrics(date(2025, 11, 13)) == {"signup": 120, "purchase": 30}
+        job = await rescuer_queue.job(processing_job_key(batch_id))
+        assert job is not None
+        assert (job.status, job.attempts, job.worker_id) == (Status.COMPLETE, 2, rescuer.id)
+        assert await container.list_dead_letters(QUEUE_NAME, 0, 10) == ([], 0)
+    finally:
+        await rescuer.stop()
+        await asyncio.gather(rescuer_run, return_exceptions=True)
+        await rescuer_queue.disconnect()
+        await doomed_queue.redis.aclose()
+
+
+async def test_two_workers_on_one_redis_process_50_batches_with_exact_totals(
+    fast_recovery: Container, redis_url: str
+) -> None:
+    container = fast_recovery
+    batch_ids = []
+    for i in range(50):
+        rows = "".join(f"u{i}-{n},signup,2025-11-13T10:00:00Z\n" for n in range(i + 1))
+        rows += f"u{i},purchase,2025-11-14T{i % 24:02d}:00:00Z\n"
+        batch_ids.append(await _upload(container, f"user_id,event_type,timestamp\n{rows}".encode(), f"{i}.csv"))
+
+    queues = [ServiceQueue(Redis.from_url(redis_url), name=QUEUE_NAME) for _ in range(2)]
+    workers = [build_worker(container, queue) for queue in queues]
+    runs = [asyncio.create_task(worker.start()) for worker in workers]
+    try:
+        await eventually(lambda: queues[0].info(), lambda info: len(info["workers"]) == 2)
+        for batch_id in batch_ids:
+            await container.request_processing(batch_id)
+        for batch_id in batch_ids:
+            await eventually(lambda b=batch_id: container.get_batch(b), lambda batch: batch.status.value == "processed")
+
+        assert await container.get_daily_metrics(date(2025, 11, 13)) == {"signup": sum(range(1, 51))}
+        assert await container.get_daily_metrics(date(2025, 11, 14)) == {"purchase": 50}
+        jobs = await queues[0].jobs(processing_job_key(batch_id) for batch_id in batch_ids)
+        assert {(job.status, job.attempts) for job in jobs if job is not None} == {(Status.COMPLETE, 1)}
+        assert {job.worker_id for job in jobs if job is not None} == {workers[0].id, workers[1].id}
+    finally:
+        for worker in workers:
+            await worker.stop()
+        await asyncio.gather(*runs, return_exceptions=True)
+        for queue in queues:
+            await queue.disconnect()
+
+
+async def test_redis_down_answers_503_keeps_the_batch_and_everything_recovers_when_it_returns() -> None:
+    """A valkey-server of the test's own on its own port, stopped and started again on that port."""
+    server = EmbeddedValkey()
+    url = await asyncio.to_thread(server.start)
+    port = urlparse(url).port
+    container = _container(url, job_retry_delay=0.0)
+    try:
+        async with AsyncTestClient(app=create_app(container)) as client:
+            uploaded = await client.post("/uploads", files={"file": ("e.csv", SEED_CSV, "text/csv")})
+            batch_id = uploaded.json()["batch_id"]
+
+            await asyncio.to_thread(server.stop)
+            refused = await client.post(f"/batches/{batch_id}/process")
+            assert refused.status_code == 503
+            assert refused.headers["content-type"].startswith("application/json")
+            assert "Redis" in refused.json()["message"]
+            batch = await client.get(f"/batches/{batch_id}")
+            assert (batch.status_code, batch.json()["status"], batch.json()["job_key"]) == (200, "uploaded", None)
+
+            server = EmbeddedValkey(port=port)
+            await asyncio.to_thread(server.start)
+            # Neither the API nor the in-process worker is restarted: both reconnect by themselves.
+            accepted = await eventually(
+                lambda: client.post(f"/batches/{batch_id}/process"), lambda r: r.status_code == 202
+            )
+            assert accepted.json()["status"] == "enqueued"
+            await eventually(
+                lambda: client.get(f"/batches/{batch_id}"), lambda r: r.json()["status"] == "processed", within=20
+            )
+            metrics = await client.get("/metrics", params={"date": "2025-11-13"})
+            assert metrics.json()["metrics"] == {"signup": 120, "purchase": 30}
+    finally:
+        server.stop()
+
+
+async def test_a_lost_job_with_no_attempts_left_is_dead_lettered_and_its_batch_failed(
+    fast_recovery: Container, redis_url: str
+) -> None:
+    """What SAQ's sweep alone would only mark aborted, silently: the worker's wiring turns it into a dead letter."""
+    container = fast_recovery
+    batch_id = await _upload(container, SEED_CSV)
+    queue = ServiceQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+    worker = build_worker(container, queue)
+    for startup in worker.startup or []:
+        await startup(worker.context)
+    try:
+        # A job a worker took and never reported on again, its timeout long past, on its last attempt.
+        await container.request_processing(batch_id)
+        job = await queue.dequeue()
+        assert job is not None
+        job.attempts = job.retries
+        job.started = int((time.time() - 5) * 1000)
+        await job.update(status=Status.ACTIVE)
+        # What the lost attempt had recorded.
+        await MongoBatchRepository().set_status(batch_id, BatchStatus.PROCESSING, datetime.now(UTC), attempts=3)
+
+        assert await queue.sweep(lock=1, abort=0.05) == [job.id]
+
+        entries, total = await container.list_dead_letters(QUEUE_NAME, 0, 10)
+        assert total == 1
+        reason = (
+            "WorkerLost: attempt 3 was still running after the 1 s timeout (its worker died or hung) "
+            "and no attempts are left"
+        )
+        assert (entries[0].job_key, entries[0].attempts, entries[0].reason) == (job.key, 3, reason)
+        batch = await container.get_batch(batch_id)
+        assert (batch.status, batch.last_error) == (BatchStatus.FAILED, reason)
+    finally:
+        await queue.disconnect()

@@ -1,0 +1,71 @@
+"""The job start rate holds across worker processes: two `event-service worker` processes share one limit.
+
+Reprocessing jobs are heavy and need no uploaded data, so these workers can be real processes (each with its own
+empty in-memory store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from redis.asyncio import Redis
+from saq import Status
+from saq.queue.redis import RedisQueue
+
+from event_service.adapters.redis import reprocessing_job_key
+from event_service.adapters.settings import QUEUE_NAME
+from tests.integration.helpers import eventually
+
+RATE = 10
+JOBS = 20
+
+
+@pytest.fixture
+async def producer(redis_url: str) -> AsyncIterator[RedisQueue]:
+    queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+    yield queue
+    await queue.disconnect()
+
+
+async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_url: str, producer: RedisQueue) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
+    env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json", "HEAVY_JOB_RATE": str(RATE)})
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "event_service.entrypoints.cli",
+            "worker",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    try:
+        await eventually(producer.info, lambda info: len(info["workers"]) == 2, within=30)
+        days = [(date(2025, 1, 1) + timedelta(days=n)).isoformat() for n in range(JOBS)]
+        for day in days:
+            await producer.enqueue("reprocess_day", key=reprocessing_job_key(day), date=day)
+        jobs = await eventually(
+            lambda: producer.jobs(reprocessing_job_key(day) for day in days),
+            lambda found: all(job is not None and job.status is Status.COMPLETE for job in found),
+            within=30,
+        )
+    finally:
+        for worker in workers:
+            worker.terminate()
+        codes = [await asyncio.wait_for(worker.wait(), 20) for worker in workers]
+    assert codes == [0, 0]
+
+    # Both processes took jobs, twenty at once between them, yet the starts went out at the shared rate.
+    assert len({job.worker_id for job in jobs if job is not None}) == 2
+    done = sorted(job.completed for job in jobs if job is not None)
+    assert done[-1] - done[0] >= (JOBS - 1) * 1000 / RATE - 100
+    busiest_second = max(sum(1 for t in done if start <= t < start + 1000) for start in done)
+    assert busiest_second <= RATE + 1
