@@ -1,0 +1,24 @@
+"""The ``date`` query parameter shared by the routes that take a UTC day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar.exceptions import ValidationException
+from litestar.params import QueryParameter
+
+DayParameter = Annotated[str | None, QueryParameter(name="date", description="a UTC calendar day, YYYY-MM-DD")]
+
+
+def parse_day(value: str | None) -> date:
+    """The day named by ``value``; a 400 that says what is expected otherwise (Litestar's own is less clear)."""
+    if not value:
+        raise ValidationException("query parameter 'date' is required, as YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationException(f"query parameter 'date' must be a calendar day as YYYY-MM-DD, got {value!r}")
+    return parsed
