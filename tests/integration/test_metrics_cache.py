@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -117,3 +118,42 @@ async def test_get_metrics_is_served_from_redis_and_a_processed_batch_invalidate
     await _process(client, b"user_id,event_type,timestamp\nzed,refund,2025-11-13T23:59:59Z\n")
     after = await client.get("/metrics", params={"date": DAY})
     assert after.json() == {"date": DAY, "metrics": {"signup": 120, "purchase": 30, "refund": 1}}
+
+
+async def test_near_copies_are_served_without_loading_and_dropped_by_another_process_invalidating(
+    redis_url: str,
+) -> None:
+    reader_redis, writer_redis = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    reader = RedisDailyTotalsCache(reader_redis, near=True)  # an API process
+    writer = RedisDailyTotalsCache(writer_redis)  # a worker process: its own connections
+    try:
+        load = Loader({"signup": 1}, {"signup": 5})
+        # Until the reader's subscription is confirmed it keeps no copy, so it reads Redis's.
+        await eventually(lambda: reader.get_or_load(DAY, load), lambda _: reader._subscribed)
+        await reader.get_or_load(DAY, load)
+        await writer_redis.delete(f"event-service:daily-totals:{DAY}")  # not an invalidation: no one is told
+        assert await reader.get_or_load(DAY, Loader()) == {"signup": 1}  # served from the process, no load
+
+        await writer.invalidate([DAY])
+        assert await eventually(lambda: reader.get_or_load(DAY, load), lambda totals: totals == {"signup": 5}) == {
+            "signup": 5
+        }
+    finally:
+        await reader.aclose()
+        await reader_redis.aclose()
+        await writer_redis.aclose()
+
+
+async def test_a_broken_subscription_drops_every_near_copy(redis_url: str) -> None:
+    reader_redis = Redis.from_url(redis_url)
+    reader = RedisDailyTotalsCache(reader_redis, near=True)
+    try:
+        await eventually(lambda: reader.get_or_load(DAY, Loader({"signup": 1})), lambda _: reader._subscribed)
+        await reader.get_or_load(DAY, Loader({"signup": 1}))
+        assert reader._near == {DAY: {"signup": 1}}
+        await reader_redis.client_kill_filter(_type="pubsub")
+        await eventually(lambda: asyncio.sleep(0), lambda _: not reader._subscribed)
+        assert reader._near == {}
+    finally:
+        await reader.aclose()
+        await reader_redis.aclose()

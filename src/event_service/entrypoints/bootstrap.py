@@ -80,6 +80,7 @@ class Container:
     schedule_reprocessing: ScheduleReprocessing
     _mongo: Any
     _pool: InlinePool | ProcessPool
+    _totals_cache: RedisDailyTotalsCache
     _valkey: EmbeddedValkey | None = None
     _started: bool = field(default=False)
 
@@ -91,6 +92,7 @@ class Container:
         self._started = True
 
     async def close(self) -> None:
+        await self._totals_cache.aclose()
         await self.redis.aclose()
         self._mongo.close()
         self._pool.close()
@@ -119,7 +121,8 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
     limiter = RedisRateLimiter(
         redis, {JobWeight.LIGHT: settings.light_job_rate, JobWeight.HEAVY: settings.heavy_job_rate}
     )
-    totals_cache = RedisDailyTotalsCache(redis, ttl_seconds=settings.metrics_cache_ttl)
+    # Near copies in each process: a cached GET /metrics then costs no Redis round trip.
+    totals_cache = RedisDailyTotalsCache(redis, ttl_seconds=settings.metrics_cache_ttl, near=True)
     job_queue = SaqJobQueue(
         queue,
         RetryPolicy(
@@ -169,5 +172,6 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         schedule_reprocessing=ScheduleReprocessing(job_queue, clock),
         _mongo=mongo,
         _pool=compute,
+        _totals_cache=totals_cache,
         _valkey=valkey,
     )
