@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 
 from event_service.application.errors import BatchNotFound
 from event_service.application.ports import BatchRepository, Clock, JobQueue, JobRef
-from event_service.domain import BatchStatus
+from event_service.domain import Batch, BatchStatus
 
 _IN_FLIGHT = frozenset({BatchStatus.ENQUEUED, BatchStatus.PROCESSING})
 
@@ -50,13 +52,13 @@ class RequestProcessing:
         try:
             job = await self._queue.enqueue_processing(batch_id)
         except BaseException:
-            await self._batches.set_status(
-                batch_id,
-                batch.status,
-                self._clock.now(),
-                enqueued_at=batch.enqueued_at,
-                attempts=batch.attempts,
-                job_key=batch.job_key,
-            )
+            await restore_queue_state(self._batches, batch, self._clock.now())
             raise
         return ProcessingRequested(batch_id, BatchStatus.ENQUEUED, job)
+
+
+async def restore_queue_state(batches: BatchRepository, batch: Batch, at: datetime) -> None:
+    """Undo marking ``batch`` enqueued, after the enqueue itself failed: the batch shows what it was before."""
+    await batches.set_status(
+        batch.id, batch.status, at, enqueued_at=batch.enqueued_at, attempts=batch.attempts, job_key=batch.job_key
+    )

@@ -8,6 +8,7 @@ import msgspec
 
 from event_service.application.errors import DeadLetterNotFound, UnknownQueue
 from event_service.application.ports import BatchRepository, Clock, DeadLetterStore, JobQueue, JobRef
+from event_service.application.request_processing import restore_queue_state
 from event_service.domain import BatchStatus
 
 _IN_FLIGHT = frozenset({BatchStatus.ENQUEUED, BatchStatus.PROCESSING})
@@ -46,14 +47,7 @@ class RetryDeadLetter:
             job = await self._queues[queue].requeue(entry.function, dict(entry.kwargs), entry.job_key)
         except BaseException:
             if batch is not None and batch.status not in _IN_FLIGHT:
-                await self._batches.set_status(
-                    batch.id,
-                    batch.status,
-                    self._clock.now(),
-                    enqueued_at=batch.enqueued_at,
-                    attempts=batch.attempts,
-                    job_key=batch.job_key,
-                )
+                await restore_queue_state(self._batches, batch, self._clock.now())
             raise
         await self._store.remove(queue, entry_id)
         return DeadLetterRetried(entry_id=entry_id, job=job)

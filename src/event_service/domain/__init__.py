@@ -24,7 +24,13 @@ from event_service.domain.events import Event, ParsedChunk, parse_chunk, parse_h
 from event_service.domain.framing import iter_record_chunks, split_first_record
 from event_service.domain.header import Header
 from event_service.domain.report import FIRST_ERRORS, IngestReport
-from event_service.domain.timestamps import InvalidTimestamp, TimestampBounds, parse_timestamp, utc_day
+from event_service.domain.timestamps import (
+    InvalidTimestamp,
+    TimestampBounds,
+    calendar_day,
+    parse_timestamp,
+    utc_day,
+)
 
 __all__ = [
     "FIRST_ERRORS",
@@ -41,6 +47,7 @@ __all__ = [
     "ParsedChunk",
     "RowError",
     "TimestampBounds",
+    "calendar_day",
     "iter_record_chunks",
     "merge_counts",
     "parse_chunk",

@@ -71,6 +71,16 @@ def fast_epoch_ms(value: str) -> int | None:
     return delta.days * MS_PER_DAY + delta.seconds * 1000 + delta.microseconds // 1000
 
 
+def calendar_day(value: str) -> date | None:
+    """The day written exactly as ``YYYY-MM-DD``, or None (``fromisoformat`` alone also takes ``20251113``)."""
+    if len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def format_epoch_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 

@@ -94,12 +94,12 @@ def _reprocess(settings: Settings, day: date) -> int:
 
 
 def _day(value: str) -> date:
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"{value!r} is not a calendar day as YYYY-MM-DD")
+    from event_service.domain import calendar_day
+
+    day = calendar_day(value)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a calendar day as YYYY-MM-DD")
+    return day
 
 
 def _summarize(path: Path, workers: int) -> int:

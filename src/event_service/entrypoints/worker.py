@@ -22,6 +22,7 @@ from event_service.adapters.redis import PROCESS_BATCH, REPROCESS_DAY, ServiceQu
 from event_service.application.errors import PermanentError
 from event_service.application.ports import DeadLetter
 from event_service.application.reprocess_day import DayReprocessed
+from event_service.domain import calendar_day
 from event_service.entrypoints.bootstrap import Container
 
 log = structlog.get_logger(__name__)
@@ -88,12 +89,10 @@ async def reprocess_yesterday(ctx: Context) -> dict[str, Any]:
 
 
 def _day(value: str) -> date:
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidJobArguments(f"date {value!r} is not a calendar day as YYYY-MM-DD")
+    day = calendar_day(value)
+    if day is None:
+        raise InvalidJobArguments(f"date {value!r} is not a calendar day as YYYY-MM-DD")
+    return day
 
 
 def log_reprocessed(result: DayReprocessed, trigger: str) -> None:

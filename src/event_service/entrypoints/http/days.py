@@ -8,6 +8,8 @@ from typing import Annotated
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
+from event_service.domain import calendar_day
+
 DayParameter = Annotated[str | None, QueryParameter(name="date", description="a UTC calendar day, YYYY-MM-DD")]
 
 
@@ -15,10 +17,7 @@ def parse_day(value: str | None) -> date:
     """The day named by ``value``; a 400 that says what is expected otherwise (Litestar's own is less clear)."""
     if not value:
         raise ValidationException("query parameter 'date' is required, as YYYY-MM-DD")
-    try:
-        parsed = date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        parsed = None
+    parsed = calendar_day(value)
     if parsed is None:
         raise ValidationException(f"query parameter 'date' must be a calendar day as YYYY-MM-DD, got {value!r}")
     return parsed
