@@ -176,11 +176,12 @@ async def test_a_retry_that_cannot_reach_the_queue_is_503_and_keeps_the_entry(
 async def test_queue_overview_counts_each_kind_of_job(client: AsyncTestClient, producer: RedisQueue) -> None:
     await producer.enqueue("process_batch", key=processing_job_key("nope"), batch_id="nope")
     await _dead_letters(client, 1)
-    overview = await eventually(
-        lambda: client.get("/queues", headers=AUTH), lambda r: r.json()["queues"][0]["workers"] == 1
-    )
+
+    async def overview() -> dict[str, Any]:
+        return (await client.get("/queues", headers=AUTH)).json()
+
     # The one scheduled job is the midnight reprocessing (a cron job).
-    assert overview.json() == {
+    assert await eventually(overview, lambda body: body["queues"][0]["workers"] == 1) == {
         "queues": [
             {
                 "name": "metrics-processor",

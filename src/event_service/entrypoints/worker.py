@@ -28,6 +28,7 @@ from event_service.entrypoints.bootstrap import Container
 log = structlog.get_logger(__name__)
 
 _TRACEBACK_LINES = 12
+DEQUEUE_TIMEOUT = 1.0
 _FIRST_FAILED_AT = "first_failed_at"
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
@@ -196,6 +197,9 @@ def worker_options(container: Container) -> dict[str, Any]:
         "cron_jobs": [CronJob(reprocess_yesterday, cron=settings.reprocess_cron)],
         "concurrency": settings.worker_concurrency,
         "timers": {"sweep": settings.worker_sweep_interval},
+        # A blocking dequeue that returns every second instead of never: a stopping worker notices at once, and
+        # no Redis client stays blocked on the queue (taking jobs nobody runs) after its worker is gone.
+        "dequeue_timeout": DEQUEUE_TIMEOUT,
         "startup": [startup],
         "before_process": [before_process],
         "after_process": [after_process],

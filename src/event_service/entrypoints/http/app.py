@@ -61,6 +61,7 @@ def _saq_plugin(container: Container) -> SAQPlugin:
                     tasks=options["functions"],
                     scheduled_tasks=options["cron_jobs"],
                     timers=options["timers"],
+                    dequeue_timeout=options["dequeue_timeout"],
                     concurrency=options["concurrency"],
                     startup=options["startup"],
                     before_process=options["before_process"],
