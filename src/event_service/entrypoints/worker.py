@@ -217,7 +217,7 @@ def build_worker(container: Container, queue: ServiceQueue | None = None, **over
 
 
 async def run_worker(container: Container) -> None:
-    """Run until SIGINT/SIGTERM; SAQ then stops taking jobs and lets running ones finish."""
+    """Run until SIGINT/SIGTERM; SAQ then stops taking jobs, cancels the running ones and queues them again."""
     worker = build_worker(container)
     log.info("worker.started", queue=container.queue.name, concurrency=worker.concurrency)
     try:

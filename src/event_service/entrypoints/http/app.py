@@ -49,7 +49,7 @@ async def docs(request: Request) -> bytes:
 def _saq_plugin(container: Container) -> SAQPlugin:
     """The dashboard always; the worker inside this process only when the data lives in this process."""
     options = worker_options(container)
-    return SAQPlugin(
+    plugin = SAQPlugin(
         SAQConfig(
             web_enabled=True,
             web_guards=[admin_guard],
@@ -71,6 +71,11 @@ def _saq_plugin(container: Container) -> SAQPlugin:
             ],
         )
     )
+    for worker in plugin.get_workers().values():
+        # litestar-saq's heartbeat manager serves its @monitored_job decorator, which this service does not use: it
+        # would only run a thread with an event loop of its own per app (no option turns it off).
+        worker._enable_heartbeat_manager = False
+    return plugin
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> Litestar:
