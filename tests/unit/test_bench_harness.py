@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.data import EVENT_TYPES, events_file, sha256_of, tiny_csv, write_events
+from bench.memory_runs import first_rows, growth_figures, growth_ratio, ingest_file
 from bench.profiles import read_raw, summarise
 from bench.stats import percentile
 
@@ -66,3 +67,28 @@ def test_percentiles_are_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
     assert (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0)) == (50.0, 99.0, 100.0)
     assert percentile([7.0], 0.99) == 7.0
+
+
+def test_the_small_file_is_the_header_and_the_first_rows_byte_for_byte(tmp_path: Path) -> None:
+    source = tmp_path / "e.csv"
+    write_events(source, 1_000)
+    small = first_rows(source, tmp_path / "small.csv", 100)
+    assert source.read_bytes().startswith(small.read_bytes())
+    assert len(small.read_text().splitlines()) == 101
+    assert first_rows(source, tmp_path / "all.csv", 5_000).read_bytes() == source.read_bytes()
+
+
+def test_memory_growth_is_per_run_and_the_ratio_a_median_of_rounds() -> None:
+    figures = growth_figures([30 * 1024, 31 * 1024, 30 * 1024], [50 * 1024, 52 * 1024, 60 * 1024])
+    assert figures["growth_runs_mib"] == [20.0, 21.0, 30.0]
+    assert (figures["baseline_mib"], figures["peak_mib"], figures["growth_mib"]) == (30.0, 52.0, 21.0)
+    assert growth_ratio([20.0, 20.0, 10.0], [22.0, 30.0, 40.0]) == 1.5
+    assert growth_ratio([0.0], [3.0]) == 3.0  # a growth under 1 MiB counts as 1 MiB
+
+
+def test_the_memory_child_ingests_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    write_events(path, 3_000)
+    measured = ingest_file(path)
+    assert measured["rows_total"] == measured["rows_accepted"] == 3_000
+    assert 0 < measured["baseline_kib"] <= measured["peak_kib"]
