@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar.datastructures import State
-from litestar.params import Dependency
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 
 from event_service.entrypoints.bootstrap import Container
 
-ContainerDependency = Annotated[Container, Dependency(skip_validation=True)]
+ContainerDependency = NamedDependency[SkipValidation[Container]]
 """The container is wiring, not input: Litestar must not try to validate it as a data type."""
 
 
