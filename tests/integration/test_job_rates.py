@@ -9,27 +9,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import pytest
-from redis.asyncio import Redis
 from saq import Status
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.redis import reprocessing_job_key
-from event_service.adapters.settings import QUEUE_NAME
 from tests.integration.helpers import eventually
 
 RATE = 10
 JOBS = 20
-
-
-@pytest.fixture
-async def producer(redis_url: str) -> AsyncIterator[RedisQueue]:
-    queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
-    yield queue
-    await queue.disconnect()
 
 
 async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_url: str, producer: RedisQueue) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 
-import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
@@ -15,13 +13,6 @@ from event_service.adapters.redis import RedisDailyTotalsCache
 from tests.integration.helpers import SEED_CSV, eventually
 
 DAY = "2025-11-13"
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 class Loader:

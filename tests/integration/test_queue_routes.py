@@ -3,20 +3,19 @@ their routes, the queue overview, the dashboard, and a batch's job state."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.mongo import MongoBatchRepository, MongoMetricsRepository
 from event_service.adapters.redis import processing_job_key
-from event_service.adapters.settings import QUEUE_NAME, load_settings
+from event_service.adapters.settings import load_settings
 from event_service.application.process_batch import ProcessBatch
 from event_service.entrypoints.bootstrap import Container, SystemClock, build_container
 from event_service.entrypoints.http.app import create_app
@@ -25,14 +24,6 @@ from tests.integration.helpers import SEED_CSV, eventually
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 DLQ = "/queues/metrics-processor/dlq"
-
-
-@pytest.fixture
-async def producer(redis_url: str) -> AsyncIterator[RedisQueue]:
-    """A bare SAQ queue on the same Redis, as another service (or an operator) would enqueue with."""
-    queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
-    yield queue
-    await queue.disconnect()
 
 
 async def _dead_letters(client: AsyncTestClient, count: int) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,13 +17,6 @@ from event_service.application.errors import QueueUnavailable
 from event_service.application.ports import DeadLetter, DeadLetterCounts, JobRef, JobWeight, QueueStats
 
 QUEUE = "metrics-processor"
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 def entry(entry_id: str, failed_at: datetime) -> DeadLetter:

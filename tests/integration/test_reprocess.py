@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -26,13 +25,6 @@ from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import SEED_CSV, eventually
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-@pytest.fixture
-async def producer(redis_url: str) -> AsyncIterator[RedisQueue]:
-    queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
-    yield queue
-    await queue.disconnect()
 
 
 async def _upload_and_process(client: AsyncTestClient, content: bytes) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 
-import pytest
 from litestar.testing import AsyncTestClient
-from redis.asyncio import Redis
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.redis import processing_job_key
@@ -18,14 +15,6 @@ from event_service.entrypoints.bootstrap import Container
 from event_service.entrypoints.worker import build_worker
 from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import SEED_CSV, eventually
-
-
-@pytest.fixture
-async def producer(redis_url: str) -> AsyncIterator[RedisQueue]:
-    """A bare SAQ queue on the same Redis, as another service (or an operator) would enqueue with."""
-    queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
-    yield queue
-    await queue.disconnect()
 
 
 async def _enqueue_poison(queue: RedisQueue, batch_id: str) -> None:
