@@ -21,7 +21,6 @@ from event_service.adapters.mongo.documents import (
     ContributionDocument,
     DailyTotalDocument,
     EventDocument,
-    RowErrorModel,
 )
 from event_service.application.errors import CorruptBatch, DuplicateBatch
 from event_service.domain import Batch, BatchStatus, Event, RowError, sum_type_counts
@@ -42,27 +41,11 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _to_document(batch: Batch) -> BatchDocument:
-    return BatchDocument(
-        id=batch.id,
-        filename=batch.filename,
-        sha256=batch.sha256,
-        size_bytes=batch.size_bytes,
-        status=BatchStatus(batch.status).value,
-        rows_total=batch.rows_total,
-        rows_accepted=batch.rows_accepted,
-        rows_rejected=batch.rows_rejected,
-        rows_duplicate=batch.rows_duplicate,
-        errors_total=batch.errors_total,
-        first_errors=[RowErrorModel(row=e.row, column=e.column, message=e.message) for e in batch.first_errors],
-        counts={day: dict(per_type) for day, per_type in batch.counts.items()},
-        created_at=batch.created_at,
-        updated_at=batch.updated_at,
-        enqueued_at=batch.enqueued_at,
-        processed_at=batch.processed_at,
-        job_key=batch.job_key,
-        last_error=batch.last_error,
-        idempotency_key=batch.idempotency_key,
-    )
+    # Same field names on both sides: the model validates the struct's fields as they are.
+    fields = msgspec.structs.asdict(batch)
+    fields["status"] = BatchStatus(batch.status).value
+    fields["first_errors"] = [msgspec.structs.asdict(error) for error in batch.first_errors]
+    return BatchDocument(**fields)
 
 
 def _to_batch(document: BatchDocument) -> Batch:

@@ -70,25 +70,9 @@ class BatchBody(msgspec.Struct):
 
     @classmethod
     def of(cls, batch: Batch) -> BatchBody:
-        return cls(
-            batch_id=batch.id,
-            status=batch.status.value,
-            filename=batch.filename,
-            sha256=batch.sha256,
-            size_bytes=batch.size_bytes,
-            rows_total=batch.rows_total,
-            rows_accepted=batch.rows_accepted,
-            rows_rejected=batch.rows_rejected,
-            rows_duplicate=batch.rows_duplicate,
-            errors_total=batch.errors_total,
-            counts=batch.counts,
-            created_at=batch.created_at,
-            updated_at=batch.updated_at,
-            enqueued_at=batch.enqueued_at,
-            processed_at=batch.processed_at,
-            job_key=batch.job_key,
-            last_error=batch.last_error,
-            attempts=batch.attempts,
+        # The batch's own fields, under their own names, but for the id; the others (first errors) stay out.
+        return msgspec.convert(
+            msgspec.structs.asdict(batch) | {"batch_id": batch.id, "status": batch.status.value}, cls
         )
 
 
