@@ -29,6 +29,7 @@ _decoder = msgspec.json.Decoder(dict[str, int])
 _NEAR_MAX_DAYS = 4096
 """A process keeps at most this many days; past it, it starts again empty (days asked for are few)."""
 _RESUBSCRIBE_SECONDS = 1.0
+_CLOSE_SECONDS = 1.0
 
 # KEYS: value, generation. ARGV: the generation read before loading ("" if none), the value, the TTL in seconds.
 _STORE_IF_CURRENT = """
@@ -140,12 +141,13 @@ class RedisDailyTotalsCache:
                 self._subscribed = False
                 self._near.clear()
                 self._near_epoch += 1
-                await asyncio.shield(pubsub.aclose())
+                # Bounded: closing a pub/sub connection cut short mid-read can wait on that read for good.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(pubsub.aclose(), _CLOSE_SECONDS)
             await asyncio.sleep(_RESUBSCRIBE_SECONDS)
 
     async def aclose(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            await asyncio.wait({self._listener}, timeout=2 * _CLOSE_SECONDS)
             self._listener = None
