@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from urllib.parse import urlparse
 
@@ -56,43 +56,56 @@ async def _upload(container: Container, content: bytes, name: str = "e.csv") -> 
 
 
 class StallsOnce(MongoMetricsRepository):
-    """Writes the first contribution it is given, then hangs: the worker holding it is mid-job."""
+    """Writes the first contribution it is given, runs ``on_stall``, then hangs: the worker holding it is mid-job."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_stall: Callable[[], Awaitable[None]]) -> None:
         self.stalled = asyncio.Event()
+        self._on_stall = on_stall
 
     async def replace_contribution(self, batch_id: str, counts: Mapping[str, Mapping[str, int]]) -> set[str]:
         days = await super().replace_contribution(batch_id, counts)
         if not self.stalled.is_set():
+            await self._on_stall()
             self.stalled.set()
             await asyncio.Event().wait()
         return days
+
+
+class NeverSweeps(ServiceQueue):
+    """The doomed worker's queue: only the rescuer may find the lost job, never the worker that is about to die.
+
+    Its sweep would also take the queue-wide sweep lock, which would keep the rescuer from sweeping for a while.
+    """
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        return []
 
 
 async def test_a_worker_dying_mid_job_leaves_it_to_another_worker_with_exact_metrics(
     fast_recovery: Container, redis_url: str
 ) -> None:
     container = fast_recovery
-    metrics = StallsOnce()
-    container.process_batch = ProcessBatch(MongoBatchRepository(), metrics, SystemClock())
-    batch_id = await _upload(container, SEED_CSV)
-
     # The doomed worker reaches Redis through a proxy, without redis-py retries: once the proxy is cut, nothing it
-    # attempts (re-queueing its job on cancellation, say) reaches Redis, as if its process had been killed.
+    # attempts (re-queueing its job on cancellation or timeout, say) reaches Redis, as if its process had been killed.
     target = urlparse(redis_url)
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
     proxy_url = f"redis://127.0.0.1:{await proxy.start()}{target.path}"
-    doomed_queue = ServiceQueue(Redis.from_url(proxy_url, retry=Retry(NoBackoff(), 0)), name=QUEUE_NAME)
+    # The worker dies mid-job: its connections drop the moment this batch's contribution is written (the day's
+    # totals not yet). Cutting there, not after the test notices the stall, leaves no window in which a loaded
+    # machine lets the 1 s job timeout fire while the doomed worker can still reach Redis.
+    metrics = StallsOnce(on_stall=proxy.cut)
+    container.process_batch = ProcessBatch(MongoBatchRepository(), metrics, SystemClock())
+    batch_id = await _upload(container, SEED_CSV)
+
+    doomed_queue = NeverSweeps(Redis.from_url(proxy_url, retry=Retry(NoBackoff(), 0)), name=QUEUE_NAME)
     doomed = build_worker(container, doomed_queue)
     doomed_run = asyncio.create_task(doomed.start())
 
     await container.request_processing(batch_id)
     await asyncio.wait_for(metrics.stalled.wait(), 10)
-    # Half done: this batch's contribution is written, the day's totals not yet.
     assert (await container.get_batch(batch_id)).status.value == "processing"
 
-    # The worker dies: its connections drop, then its tasks are cancelled.
-    await proxy.cut()
+    # Its tasks are cancelled; nothing they try reaches Redis.
     for task in [doomed_run, *doomed.tasks]:
         task.cancel()
     await asyncio.gather(doomed_run, *doomed.tasks, return_exceptions=True)
