@@ -143,11 +143,14 @@ def test_summarize_draws_a_progress_bar_only_on_a_terminal(
     assert last.startswith("events.csv [##############################] 100%  0.0/0.0 MB")
 
 
-def test_summarize_writes_every_row_error_as_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_summarize_writes_every_row_error_as_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
     path = tmp_path / "events.csv.gz"
     path.write_bytes(gzip.compress(SEED_CSV + BAD_ROWS))
     errors = tmp_path / "errors.csv"
-    assert main(["summarize", str(path), "--workers", "1", "--errors", str(errors)]) == 0
+    assert main(["summarize", str(path), "--workers", workers, "--errors", str(errors)]) == 0
     with errors.open(newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
     assert rows[0] == ["row", "column", "message"]
