@@ -20,7 +20,7 @@ from event_service.entrypoints.http.dependencies import provide_container
 from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.metrics import daily_metrics
-from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit
+from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit, trusted_proxies
 from event_service.entrypoints.http.queues import QueueController
 from event_service.entrypoints.http.reprocess import reprocess_metrics
 from event_service.entrypoints.http.schemas import HealthBody
@@ -105,7 +105,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "upload_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:upload"),
             "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
         },
-        middleware=[RequestLogMiddleware()],
+        middleware=[trusted_proxies(settings.trusted_proxies), RequestLogMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start],
         on_shutdown=[container.close],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, BinaryIO, cast
 
 from litestar import Request, Response, post
 from litestar.datastructures import UploadFile
@@ -80,7 +80,7 @@ async def upload(
     try:
         _check_media_type(data.file)
         outcome = await container.ingest_upload(
-            Upload(data.file.file, data.file.filename, strict=strict, idempotency_key=idempotency_key)
+            Upload(cast(BinaryIO, data.file.file), data.file.filename, strict=strict, idempotency_key=idempotency_key)
         )
     finally:
         await data.file.close()
