@@ -150,8 +150,10 @@ class PageAudit:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: Playwright's sync API holds an event loop on this thread while it is open, which would break
+    every later test that runs one of its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
