@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+from litestar.params import Body
 
 from event_service.application.list_queues import QueueOverview
 from event_service.application.ports import DeadLetter
-from event_service.domain import Batch, DailyCounts, RowError
+from event_service.domain import Batch, BatchStatus, DailyCounts, RowError
 
 
 class ErrorBody(msgspec.Struct):
@@ -17,14 +19,26 @@ class ErrorBody(msgspec.Struct):
 
 
 class RowErrorsBody(ErrorBody):
-    rows_total: int
-    rows_rejected: int
-    errors: list[RowError]
+    """Strict mode's rejection names the bad rows; the upload's other 422s send the plain error fields."""
+
+    rows_total: int | msgspec.UnsetType = msgspec.UNSET
+    rows_rejected: int | msgspec.UnsetType = msgspec.UNSET
+    errors: list[RowError] | msgspec.UnsetType = msgspec.UNSET
+
+
+Error = Annotated[ErrorBody, Body(schema_component_key="Error", description="Every 4xx and 5xx body.")]
+UploadRejected = Annotated[
+    RowErrorsBody,
+    Body(
+        schema_component_key="UploadRejected",
+        description="An upload that cannot be ingested; with `strict=true`, also the counts and the first bad rows.",
+    ),
+]
 
 
 class UploadBody(msgspec.Struct):
     batch_id: str
-    status: str
+    status: BatchStatus
     rows_total: int
     rows_accepted: int
     rows_rejected: int
@@ -37,7 +51,7 @@ class UploadBody(msgspec.Struct):
     def of(cls, batch: Batch, duplicate: bool) -> UploadBody:
         return cls(
             batch_id=batch.id,
-            status=batch.status.value,
+            status=batch.status,
             rows_total=batch.rows_total,
             rows_accepted=batch.rows_accepted,
             rows_rejected=batch.rows_rejected,
@@ -50,7 +64,7 @@ class UploadBody(msgspec.Struct):
 
 class BatchBody(msgspec.Struct):
     batch_id: str
-    status: str
+    status: BatchStatus
     filename: str | None
     sha256: str
     size_bytes: int
@@ -71,9 +85,7 @@ class BatchBody(msgspec.Struct):
     @classmethod
     def of(cls, batch: Batch) -> BatchBody:
         # The batch's own fields, under their own names, but for the id; the others (first errors) stay out.
-        return msgspec.convert(
-            msgspec.structs.asdict(batch) | {"batch_id": batch.id, "status": batch.status.value}, cls
-        )
+        return msgspec.convert(msgspec.structs.asdict(batch) | {"batch_id": batch.id}, cls)
 
 
 class BatchesPageBody(msgspec.Struct):
@@ -93,7 +105,7 @@ class ErrorsPageBody(msgspec.Struct):
 
 
 class ProcessBody(msgspec.Struct):
-    status: str
+    status: BatchStatus
     batch_id: str
     job_key: str
 
@@ -101,7 +113,7 @@ class ProcessBody(msgspec.Struct):
 class ProcessedBody(msgspec.Struct):
     """Already processed: nothing was enqueued (ask again with ``?force=true`` to process it anew)."""
 
-    status: str
+    status: BatchStatus
     batch_id: str
 
 
