@@ -14,26 +14,23 @@ from event_service.domain import Batch, BatchStatus, DailyCounts, RowError
 
 
 class ErrorBody(msgspec.Struct):
+    """Every 4xx and 5xx body: the HTTP status again, and a message meant for people."""
+
     status_code: int
     message: str
 
 
 class RowErrorsBody(ErrorBody):
-    """Strict mode's rejection names the bad rows; the upload's other 422s send the plain error fields."""
+    """An upload that cannot be ingested. With `strict=true` the body also holds the counts and the first bad rows;
+    the upload's other 422s send the plain error fields."""
 
     rows_total: int | msgspec.UnsetType = msgspec.UNSET
     rows_rejected: int | msgspec.UnsetType = msgspec.UNSET
     errors: list[RowError] | msgspec.UnsetType = msgspec.UNSET
 
 
-Error = Annotated[ErrorBody, Body(schema_component_key="Error", description="Every 4xx and 5xx body.")]
-UploadRejected = Annotated[
-    RowErrorsBody,
-    Body(
-        schema_component_key="UploadRejected",
-        description="An upload that cannot be ingested; with `strict=true`, also the counts and the first bad rows.",
-    ),
-]
+Error = Annotated[ErrorBody, Body(schema_component_key="Error")]
+UploadRejected = Annotated[RowErrorsBody, Body(schema_component_key="UploadRejected")]
 
 
 class UploadBody(msgspec.Struct):

@@ -10,6 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, HTTPException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_400_BAD_REQUEST, HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -31,6 +32,12 @@ _CSV_TYPES = {
     "application/x-gzip",
 }
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".gz", ".txt")
+_EXAMPLE_CSV = (
+    "user_id,event_type,timestamp\n"
+    "u1,signup,2025-11-13T08:00:00Z\n"
+    "u2,purchase,2025-11-13 09:30:00.250\n"
+    "u3,signup,1763026200\n"
+)
 
 
 @dataclass
@@ -60,6 +67,11 @@ def _form_error(request: Request, exc: HTTPException) -> Response[ErrorBody]:
         request,
         ClientException(f"expected multipart/form-data with the CSV file in the field 'file' ({exc.detail})"),
     )
+
+
+def _undecodable_form(request: Request, _: UnicodeDecodeError) -> Response[ErrorBody]:
+    """Litestar reads a part sent without a filename as a text field, and fails on bytes that are not UTF-8."""
+    return _form_error(request, ClientException("a form part without a filename is not UTF-8 text"))
 
 
 _FAILURES = failures(
@@ -120,7 +132,7 @@ _FAILURES = failures(
 
 @post(
     "/uploads",
-    exception_handlers={ClientException: _form_error},
+    exception_handlers={ClientException: _form_error, UnicodeDecodeError: _undecodable_form},
     status_code=HTTP_201_CREATED,
     operation_id="uploadFile",
     operation_class=UploadOperation,
@@ -145,7 +157,15 @@ _FAILURES = failures(
 )
 async def upload(
     container: ContainerDependency,
-    data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    data: Annotated[
+        UploadForm,
+        Body(
+            media_type=RequestEncodingType.MULTI_PART,
+            description="The CSV file (or gzip CSV) in the field `file`: a header naming `user_id`, `event_type` and "
+            "`timestamp` (optional `event_id`; other columns are kept as properties), then one event per row.",
+            examples=[Example(summary="a small CSV file", value={"file": _EXAMPLE_CSV})],
+        ),
+    ],
     strict: Annotated[
         bool, QueryParameter(description="reject the whole file (422, nothing stored) if any row is invalid")
     ] = False,

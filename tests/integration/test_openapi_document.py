@@ -1,0 +1,73 @@
+"""docs/openapi.json: current, valid OpenAPI, and every operation names itself and documents how it fails."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from openapi_spec_validator import validate
+
+from event_service.entrypoints.http.openapi_dump import DOCUMENT, render
+
+REGENERATE = "uv run python -m event_service.entrypoints.http.openapi_dump"
+ERROR_SCHEMAS = {"#/components/schemas/Error", "#/components/schemas/UploadRejected"}
+
+
+def _document() -> dict[str, Any]:
+    return json.loads(DOCUMENT.read_text(encoding="utf-8"))
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def _json_schema(response: dict[str, Any]) -> dict[str, Any]:
+    return response.get("content", {}).get("application/json", {}).get("schema", {})
+
+
+async def test_the_committed_document_is_the_one_the_app_serves(client: AsyncTestClient) -> None:
+    served = (await client.get("/schema/openapi.json")).json()
+    assert DOCUMENT.read_text(encoding="utf-8") == render(served), f"docs/openapi.json is stale: run `{REGENERATE}`"
+
+
+def test_the_document_is_valid_openapi() -> None:
+    validate(_document())
+
+
+def test_every_operation_has_a_readable_unique_operation_id() -> None:
+    ids = [operation.get("operationId", "") for _, operation in _operations(_document())]
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id) for operation_id in ids), ids
+    assert len(set(ids)) == len(ids), ids
+
+
+def test_every_operation_that_takes_input_documents_a_client_error_with_the_error_body() -> None:
+    for label, operation in _operations(_document()):
+        own_parameters = [p for p in operation.get("parameters", []) if "$ref" not in p]
+        if not (own_parameters or "requestBody" in operation or operation.get("security")):
+            continue  # nothing a client sends can be wrong: /health
+        client_errors = [
+            _json_schema(response).get("$ref")
+            for status, response in operation["responses"].items()
+            if status.startswith("4")
+        ]
+        assert "#/components/schemas/Error" in client_errors, f"{label} documents no 4xx with the Error schema"
+
+
+def test_every_error_response_is_the_error_body_the_service_sends() -> None:
+    document = _document()
+    for label, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                assert _json_schema(response).get("$ref") in ERROR_SCHEMAS, f"{label} {status}"
+                assert response["content"]["application/json"].get("examples"), f"{label} {status} has no example"
+    schemas = document["components"]["schemas"]
+    assert schemas["Error"]["required"] == ["message", "status_code"]
+    assert set(schemas["Error"]["properties"]) == {"status_code", "message"}
+    # The upload's 422 is an Error with more fields, never fewer.
+    assert set(schemas["Error"]["properties"]) <= set(schemas["UploadRejected"]["properties"])
+    assert schemas["UploadRejected"]["required"] == ["message", "status_code"]
