@@ -10,6 +10,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from openapi_spec_validator import validate
 
+from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.openapi_dump import DOCUMENT, render
 
 REGENERATE = "uv run python -m event_service.entrypoints.http.openapi_dump"
@@ -71,3 +73,28 @@ def test_every_error_response_is_the_error_body_the_service_sends() -> None:
     # The upload's 422 is an Error with more fields, never fewer.
     assert set(schemas["Error"]["properties"]) <= set(schemas["UploadRejected"]["properties"])
     assert schemas["UploadRejected"]["required"] == ["message", "status_code"]
+
+
+def _required_headers(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
+    shared = document["components"]["headers"]
+    headers = {
+        name: shared[header["$ref"].rsplit("/", 1)[1]] if "$ref" in header else header
+        for name, header in response.get("headers", {}).items()
+    }
+    return {name.lower() for name, header in headers.items() if header.get("required")}
+
+
+async def test_a_rate_limited_route_sends_the_headers_its_document_promises(container: Container) -> None:
+    """schemathesis never reaches a limit; this sends past one and compares the headers with the document."""
+    container.settings.process_rate_limit = 1
+    responses = _document()["paths"]["/batches/{batch_id}/process"]["post"]["responses"]
+    async with AsyncTestClient(app=create_app(container)) as client:
+        answers = [await client.post("/batches/nope/process") for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [404, 429]
+    promised = [_required_headers(_document(), responses[str(answer.status_code)]) for answer in answers]
+    limits = {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy", "retry-after"}
+    # The limiter's own 429 is answered outside the request-id middleware (see DocumentedOperation).
+    assert promised == [limits | {"x-request-id"}, limits]
+    for answer, headers in zip(answers, promised, strict=True):
+        assert headers <= set(answer.headers), answer.status_code
+        assert set(answer.json()) == {"status_code", "message"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
@@ -126,7 +126,12 @@ class DocumentedOperation(Operation):
     """Drops Litestar's own error responses (each route lists its real ones with ``failures``), and adds what
     middleware puts on every response: the request id, and on rate-limited routes (those that list a 429) the rate
     limit headers. ``Retry-After`` goes on 429 always and on 503 when the outage is expected to pass.
+
+    A status that middleware may answer by raising, before the route runs (the rate limiter's 429, or its 503 when
+    Redis is down), is turned into a response outside the request-id middleware, so it may lack ``X-Request-ID``.
     """
+
+    before_the_route: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
         responses = {
@@ -136,15 +141,17 @@ class DocumentedOperation(Operation):
         }
         self.responses = responses
         rate_limited = "429" in responses
+        early = self.before_the_route | ({"429", "503"} if rate_limited else set())
         for status, response in responses.items():
             if not isinstance(response, OpenAPIResponse):
                 continue
             _drop_example_ids(response)
             headers = dict(response.headers or {})
-            headers["X-Request-ID"] = _header("X-Request-ID")
+            headers["X-Request-ID"] = _header("X-Request-ID", required=status not in early)
             if rate_limited:
-                # The limiter counts in Redis: when Redis is down (503) it cannot say how many requests are left.
-                counted = status != "503"
+                # The limiter counts in Redis: when Redis is down (503) it cannot say how many requests are left;
+                # and a refusal by middleware inside the limiter (the upload's 415) skips its headers.
+                counted = status == "429" or status not in early
                 headers |= {name: _header(name, required=counted) for name in _RATE_LIMIT_HEADERS}
                 headers["Retry-After"] = _header("Retry-After", required=counted)
             elif status == "503":
@@ -155,7 +162,10 @@ class DocumentedOperation(Operation):
 
 @dataclass
 class UploadOperation(DocumentedOperation):
-    """The upload answers 201, or 200 for a duplicate: both say where the batch is."""
+    """The upload answers 201, or 200 for a duplicate: both say where the batch is. Its gzip middleware refuses an
+    unknown Content-Encoding (415) before the route runs."""
+
+    before_the_route: ClassVar[frozenset[str]] = frozenset({"415"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
