@@ -15,6 +15,7 @@ from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.openapi_dump import DOCUMENT, render
 
 REGENERATE = "uv run python -m event_service.entrypoints.http.openapi_dump"
+HOW = "give its handler operation_class=DocumentedOperation and responses=failures(...) (http/openapi.py)"
 ERROR_SCHEMAS = {"#/components/schemas/Error", "#/components/schemas/UploadRejected"}
 
 
@@ -43,7 +44,8 @@ def test_the_document_is_valid_openapi() -> None:
 
 def test_every_operation_has_a_readable_unique_operation_id() -> None:
     ids = [operation.get("operationId", "") for _, operation in _operations(_document())]
-    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id) for operation_id in ids), ids
+    unreadable = [operation_id for operation_id in ids if not re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id)]
+    assert not unreadable, f"set operation_id='verbNoun' on the handlers of {unreadable}"
     assert len(set(ids)) == len(ids), ids
 
 
@@ -57,7 +59,7 @@ def test_every_operation_that_takes_input_documents_a_client_error_with_the_erro
             for status, response in operation["responses"].items()
             if status.startswith("4")
         ]
-        assert "#/components/schemas/Error" in client_errors, f"{label} documents no 4xx with the Error schema"
+        assert "#/components/schemas/Error" in client_errors, f"{label} documents no 4xx with the Error schema: {HOW}"
 
 
 def test_every_error_response_is_the_error_body_the_service_sends() -> None:
@@ -65,7 +67,7 @@ def test_every_error_response_is_the_error_body_the_service_sends() -> None:
     for label, operation in _operations(document):
         for status, response in operation["responses"].items():
             if status[0] in "45":
-                assert _json_schema(response).get("$ref") in ERROR_SCHEMAS, f"{label} {status}"
+                assert _json_schema(response).get("$ref") in ERROR_SCHEMAS, f"{label} {status}: {HOW}"
                 assert response["content"]["application/json"].get("examples"), f"{label} {status} has no example"
     schemas = document["components"]["schemas"]
     assert schemas["Error"]["required"] == ["message", "status_code"]
