@@ -150,8 +150,11 @@ class PageAudit:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one module's tests. Not for the whole session: Playwright's sync API keeps an event loop
+    running on the main thread while it is open, and the async tests that run after the browser tests could not
+    start theirs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
