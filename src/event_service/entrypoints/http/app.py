@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, MediaType, Request, Router, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.stores.redis import RedisStore
 from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
 
@@ -13,8 +12,10 @@ import event_service
 from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
 from event_service.entrypoints.bootstrap import Container, build_container
 from event_service.entrypoints.http.batches import BatchController, list_batches, process_batch
+from event_service.entrypoints.http.dashboard import DASHBOARD_PATH, redirect_to_dashboard_root
 from event_service.entrypoints.http.decompression import GzipRequestBody
 from event_service.entrypoints.http.dependencies import provide_container
+from event_service.entrypoints.http.docs import SWAGGER, docs, swagger_assets
 from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.metrics import daily_metrics
@@ -31,9 +32,6 @@ from event_service.entrypoints.worker import worker_options
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-_SWAGGER = SwaggerRenderPlugin(path="/swagger")
-
-
 @get(
     "/health",
     tags=["health"],
@@ -45,18 +43,13 @@ async def health() -> HealthBody:
     return HealthBody(status="ok")
 
 
-@get("/docs", include_in_schema=False, media_type=MediaType.HTML)
-async def docs(request: Request) -> bytes:
-    """Swagger UI at the short address; the schema stays at /schema/openapi.json."""
-    return _SWAGGER.render(request, request.app.openapi_schema.to_schema())
-
-
 def _saq_plugin(container: Container) -> SAQPlugin:
     """The dashboard always; the worker inside this process only when the data lives in this process."""
     options = worker_options(container)
     plugin = SAQPlugin(
         SAQConfig(
             web_enabled=True,
+            web_path=DASHBOARD_PATH,
             web_guards=[admin_guard],
             queue_instances={QUEUE_NAME: container.queue},
             queue_configs=[
@@ -96,6 +89,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         route_handlers=[
             health,
             docs,
+            swagger_assets(),
             daily_metrics,
             BatchController,
             list_batches,
@@ -111,11 +105,12 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
         },
         middleware=[trusted_proxies(settings.trusted_proxies), RequestLogMiddleware()],
+        before_request=redirect_to_dashboard_root,
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start],
         on_shutdown=[container.close],
         plugins=[_saq_plugin(container)],
         request_max_body_size=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
-        openapi_config=openapi_config(event_service.__version__, _SWAGGER),
+        openapi_config=openapi_config(event_service.__version__, SWAGGER),
         logging_config=None,
     )
