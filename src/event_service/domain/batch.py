@@ -33,8 +33,11 @@ class StatusChange(msgspec.Struct, frozen=True):
 
 
 def status_change(status: BatchStatus, at: datetime, fields: Mapping[str, Any]) -> StatusChange:
-    """The history entry for a status update that also sets ``fields`` (``attempts``, ``last_error``...)."""
-    return StatusChange(BatchStatus(status), at, attempt=fields.get("attempts"), error=fields.get("last_error"))
+    """The history entry for a status update that also sets ``fields`` (``attempts``, ``last_error``...).
+
+    A reset of the attempts to 0 (a new job) names no attempt.
+    """
+    return StatusChange(BatchStatus(status), at, attempt=fields.get("attempts") or None, error=fields.get("last_error"))
 
 
 class Batch(msgspec.Struct, kw_only=True):
