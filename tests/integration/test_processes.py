@@ -78,7 +78,8 @@ def _logged(log: Path, event: str) -> list[dict]:
 
 async def _up(client: httpx.AsyncClient, process: subprocess.Popen[bytes], log: Path) -> None:
     async def health() -> int | None:
-        assert process.poll() is None, f"exited with {process.returncode}:\n{log.read_text(errors='replace')}"
+        if process.poll() is not None:
+            raise AssertionError(f"exited with {process.returncode}; its log: {log}")
         try:
             return (await client.get("/health")).status_code
         except httpx.TransportError:
