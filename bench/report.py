@@ -114,7 +114,8 @@ def _store_section(store: dict[str, Any]) -> list[str]:
         "sent every 20 ms while it runs; then a fresh server takes the first quarter of those rows. The baseline "
         "is raw `sqlite3` `executemany` of the same rows (pre-built tuples, so no parsing) into the service's own "
         "schema (`adapters/sqlite/schema.py`, unique `event_id` index included), WAL, in 25k-row transactions "
-        f"(`bench/store_runs.py`). Measured {store['measured']['date']}, load average "
+        "(`bench/store_runs.py`), run before and after the uploads; the faster run is the baseline. "
+        f"Measured {store['measured']['date']}, load average "
         f"{store['measured']['load_average'][0]:.2f} before and {store['measured']['load_average'][1]:.2f} after; "
         "`python -m bench.store_runs` reruns this section alone into the last full run's files.",
         "",

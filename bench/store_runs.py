@@ -97,8 +97,8 @@ def run(source: Path, rows: int, log: Log) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     whole = with_event_ids(source, rows)
     quarter = with_event_ids(source, rows // 4)
-    raw = raw_executemany(whole)
-    log(f"  raw sqlite3 executemany of the same {rows:,} rows: {raw:,.0f} rows/s")
+    raw_before = raw_executemany(whole)
+    log(f"  raw sqlite3 executemany of the same {rows:,} rows: {raw_before:,.0f} rows/s")
     full = upload(whole)
     log(
         f"  upload of {rows:,} rows with event_id: {full['rows_per_s']:,.0f} rows/s ({full['seconds']:.1f} s), "
@@ -106,12 +106,17 @@ def run(source: Path, rows: int, log: Log) -> dict[str, Any]:
     )
     small = upload(quarter)
     log(f"  upload of {rows // 4:,} rows: {small['seconds']:.1f} s")
+    raw_after = raw_executemany(whole)
+    log(f"  raw sqlite3 executemany again: {raw_after:,.0f} rows/s")
+    # The faster of the two: on a shared machine, the stricter baseline.
+    raw = max(raw_before, raw_after)
     return {
         "measured": {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "load_average": [load_before, os.getloadavg()[0]],
         },
         "raw_rows_per_s": raw,
+        "raw_runs_rows_per_s": [raw_before, raw_after],
         "upload": full,
         "quarter_upload": small,
         "upload_vs_raw": full["rows_per_s"] / raw,
