@@ -26,7 +26,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import memory_runs, pool_runs, profiles, report, service_runs, summarize_runs
+from bench import memory_runs, pool_runs, profiles, report, service_runs, store_runs, summarize_runs
 from bench.data import events_file, sha256_of
 from bench.procs import EVENT_SERVICE, Server
 
@@ -144,6 +144,9 @@ def main() -> int:
 
     log("(f) peak memory while ingesting, a file of a tenth of the rows and the whole file")
     results["memory"] = memory_runs.run(path, config.rows, config.repeats, log)
+
+    log("(g) the embedded SQLite store: an upload with event_id vs raw executemany, 4x rows, /health meanwhile")
+    results["store"] = store_runs.run(path, config.rows, log)
 
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["duration_s"] = time.monotonic() - started

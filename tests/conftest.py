@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -52,3 +53,11 @@ def redis_url(redis_server_url: str) -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own DATA_DIR, so no SQLite store or valkey file outlives its test or lands in the repo."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("DATA_DIR", str(path))
+    return path

@@ -1,4 +1,4 @@
-"""The HTTP app on the embedded configuration: real Redis (SAQ), in-memory Mongo, worker in-process."""
+"""The HTTP app on the embedded configuration: real Redis (SAQ), SQLite in the test's DATA_DIR, worker in-process."""
 
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
-"""Shared by the integration tests: the seed file, and waiting on a condition instead of sleeping."""
+"""Shared by the integration tests: the seed file, waiting on a condition instead of sleeping, raw store access."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from event_service.entrypoints.bootstrap import Container
 
 T = TypeVar("T")
 
@@ -70,3 +73,8 @@ class TcpProxy:
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
         await self._server.wait_closed()
+
+
+async def store_sql(container: Container, sql: str, *params: Any) -> list[Any]:
+    """Run one statement on the container's SQLite store behind the service's back, as an operator could."""
+    return await container.store.database.write(lambda connection: connection.execute(sql, params).fetchall())

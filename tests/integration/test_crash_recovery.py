@@ -1,7 +1,7 @@
 """Crashes and outages on real Redis: a worker dying mid-job, two workers sharing one queue, Redis going away.
 
-No MongoDB server exists here, so worker processes cannot share events: where workers need the same data they run
-in this process, on the shared in-memory store, each with its own Redis connection, SAQ queue object and worker id.
+Where workers need the same data they run in this process, on the container's SQLite store, each with its own Redis
+connection, SAQ queue object and worker id: a stalled repository can only be planted in this process.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from saq import Status
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.embedded_valkey import EmbeddedValkey
-from event_service.adapters.mongo import MongoBatchRepository, MongoMetricsRepository
 from event_service.adapters.redis import ServiceQueue, processing_job_key
 from event_service.adapters.settings import QUEUE_NAME, load_settings
+from event_service.adapters.sqlite import SqliteDatabase, SqliteMetricsRepository
 from event_service.application.ingest_upload import Upload
 from event_service.application.process_batch import ProcessBatch
 from event_service.domain import BatchStatus
@@ -55,10 +55,11 @@ async def _upload(container: Container, content: bytes, name: str = "e.csv") -> 
     return (await container.ingest_upload(Upload(io.BytesIO(content), name))).batch.id
 
 
-class StallsOnce(MongoMetricsRepository):
+class StallsOnce(SqliteMetricsRepository):
     """Writes the first contribution it is given, runs ``on_stall``, then hangs: the worker holding it is mid-job."""
 
-    def __init__(self, on_stall: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, database: SqliteDatabase, on_stall: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(database)
         self.stalled = asyncio.Event()
         self._on_stall = on_stall
 
@@ -93,8 +94,8 @@ async def test_a_worker_dying_mid_job_leaves_it_to_another_worker_with_exact_met
     # The worker dies mid-job: its connections drop the moment this batch's contribution is written (the day's
     # totals not yet). Cutting there, not after the test notices the stall, leaves no window in which a loaded
     # machine lets the 1 s job timeout fire while the doomed worker can still reach Redis.
-    metrics = StallsOnce(on_stall=proxy.cut)
-    container.process_batch = ProcessBatch(MongoBatchRepository(), metrics, SystemClock())
+    metrics = StallsOnce(container.store.database, on_stall=proxy.cut)
+    container.process_batch = ProcessBatch(container.store.batches, metrics, SystemClock())
     batch_id = await _upload(container, SEED_CSV)
 
     doomed_queue = NeverSweeps(Redis.from_url(proxy_url, retry=Retry(NoBackoff(), 0)), name=QUEUE_NAME)
@@ -236,7 +237,7 @@ async def test_a_lost_job_with_no_attempts_left_is_dead_lettered_and_its_batch_f
         job.started = int((time.time() - 5) * 1000)
         await job.update(status=Status.ACTIVE)
         # What the lost attempt had recorded.
-        await MongoBatchRepository().set_status(batch_id, BatchStatus.PROCESSING, datetime.now(UTC), attempts=3)
+        await container.store.batches.set_status(batch_id, BatchStatus.PROCESSING, datetime.now(UTC), attempts=3)
 
         assert await queue.sweep(lock=1, abort=0.05) == [job.id]
 

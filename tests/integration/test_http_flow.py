@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import datetime, timedelta
 
 from litestar.testing import AsyncTestClient
 
@@ -141,3 +142,25 @@ async def test_docs_openapi_and_health(client: AsyncTestClient) -> None:
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+async def test_a_batch_shows_its_status_history_with_timestamps(client: AsyncTestClient) -> None:
+    uploaded = (await client.post("/uploads", files=_file(SEED_CSV))).json()
+    await client.post(f"/batches/{uploaded['batch_id']}/process")
+    batch = await eventually(lambda: _batch(client, uploaded["batch_id"]), lambda b: b["status"] == "processed")
+
+    history = batch["history"]
+    assert [(step["status"], step["attempt"], step["error"]) for step in history] == [
+        ("uploaded", None, None),
+        ("enqueued", None, None),
+        ("processing", 1, None),
+        ("processed", None, None),
+    ]
+    moments = [datetime.fromisoformat(step["at"]) for step in history]
+    assert moments == sorted(moments)
+    assert all(moment.utcoffset() == timedelta(0) for moment in moments)
+    assert (moments[0], moments[1], moments[-1]) == (
+        datetime.fromisoformat(batch["created_at"]),
+        datetime.fromisoformat(batch["enqueued_at"]),
+        datetime.fromisoformat(batch["processed_at"]),
+    )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 import httpx
 from litestar.testing import AsyncTestClient
 
 from event_service.adapters.compute import ProcessPool
-from event_service.adapters.mongo import EventDocument
 from event_service.adapters.settings import load_settings
-from event_service.entrypoints.bootstrap import build_container
+from event_service.entrypoints.bootstrap import Container, build_container
 from event_service.entrypoints.http.app import create_app
-from tests.integration.helpers import SEED_CSV, eventually
+from tests.integration.helpers import SEED_CSV, eventually, store_sql
 
 LONG_USER = "u" * 257
 LONG_TYPE = "t" * 129
@@ -58,7 +58,7 @@ async def _metrics(client: AsyncTestClient, day: str) -> dict[str, int]:
     return (await client.get("/metrics", params={"date": day})).json()["metrics"]
 
 
-async def test_tricky_file_gives_exact_counts_rows_and_reasons(client: AsyncTestClient) -> None:
+async def test_tricky_file_gives_exact_counts_rows_and_reasons(client: AsyncTestClient, container: Container) -> None:
     response = await client.post("/uploads", files=_file(TRICKY))
     assert response.status_code == 201, response.text
     body = response.json()
@@ -85,10 +85,10 @@ async def test_tricky_file_gives_exact_counts_rows_and_reasons(client: AsyncTest
     assert await _metrics(client, "2025-11-13") == {"signup": 4, "purchase": 1, "view": 1}
     assert await _metrics(client, "2025-11-14") == {"purchase": 1}
 
-    quoted = await EventDocument.get_motor_collection().find_one({"user_id": "u,5"})
-    assert quoted["props"] == {"plan": 'a "quoted" plan'}
-    multiline = await EventDocument.get_motor_collection().find_one({"user_id": "u6"})
-    assert multiline["props"] == {"plan": "line one\r\nline two"}
+    [(quoted,)] = await store_sql(container, "SELECT properties FROM events WHERE user_id = ?", "u,5")
+    assert json.loads(quoted) == {"plan": 'a "quoted" plan'}
+    [(multiline,)] = await store_sql(container, "SELECT properties FROM events WHERE user_id = ?", "u6")
+    assert json.loads(multiline) == {"plan": "line one\r\nline two"}
 
 
 async def test_gzip_is_accepted_by_type_by_name_and_by_content_encoding(client: AsyncTestClient) -> None:

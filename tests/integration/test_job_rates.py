@@ -1,7 +1,6 @@
 """The job start rate holds across worker processes: two `event-service worker` processes share one limit.
 
-Reprocessing jobs are heavy and need no uploaded data, so these workers can be real processes (each with its own
-empty in-memory store).
+Reprocessing jobs are heavy and need no uploaded data: the two worker processes share the test's empty DATA_DIR.
 """
 
 from __future__ import annotations

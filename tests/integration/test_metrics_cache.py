@@ -8,9 +8,9 @@ import socket
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from event_service.adapters.mongo.documents import DailyTotalDocument
 from event_service.adapters.redis import RedisDailyTotalsCache
-from tests.integration.helpers import SEED_CSV, eventually
+from event_service.entrypoints.bootstrap import Container
+from tests.integration.helpers import SEED_CSV, eventually, store_sql
 
 DAY = "2025-11-13"
 
@@ -94,15 +94,15 @@ async def _process(client: AsyncTestClient, data: bytes) -> None:
 
 
 async def test_get_metrics_is_served_from_redis_and_a_processed_batch_invalidates_it(
-    client: AsyncTestClient, redis: Redis
+    client: AsyncTestClient, redis: Redis, container: Container
 ) -> None:
     await _process(client, SEED_CSV)
     first = await client.get("/metrics", params={"date": DAY})
     assert first.json() == {"date": DAY, "metrics": {"signup": 120, "purchase": 30}}
     assert await redis.exists(f"event-service:daily-totals:{DAY}") == 1
 
-    # Served from Redis: a change to Mongo behind the service's back is not seen...
-    await DailyTotalDocument.get_motor_collection().update_one({"_id": DAY}, {"$set": {"counts": {"signup": 1}}})
+    # Served from Redis: a change to the store behind the service's back is not seen...
+    await store_sql(container, "UPDATE daily_totals SET counts = ? WHERE day = ?", '{"signup": 1}', DAY)
     assert (await client.get("/metrics", params={"date": DAY})).json()["metrics"] == {"signup": 120, "purchase": 30}
 
     # ...but processing a batch for that day recomputes from contributions and invalidates the cached totals.

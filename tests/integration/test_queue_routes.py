@@ -13,7 +13,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.compute import InlinePool
-from event_service.adapters.mongo import MongoBatchRepository, MongoMetricsRepository
 from event_service.adapters.redis import processing_job_key
 from event_service.adapters.settings import load_settings
 from event_service.application.process_batch import ProcessBatch
@@ -35,7 +34,7 @@ async def _upload(client: AsyncTestClient, content: bytes = SEED_CSV) -> str:
     return (await client.post("/uploads", files={"file": ("e.csv", content, "text/csv")})).json()["batch_id"]
 
 
-class MetricsDown(MongoMetricsRepository):
+class MetricsDown:
     """The metrics store failing every write transiently, as with its server unreachable."""
 
     def __init__(self) -> None:
@@ -45,11 +44,17 @@ class MetricsDown(MongoMetricsRepository):
         self.calls += 1
         raise RedisConnectionError("MongoDB is down")
 
+    async def recompute_day(self, day: str) -> dict[str, int]:
+        raise AssertionError("never reached: every contribution fails first")
+
+    async def daily_totals(self, day: str) -> dict[str, int]:
+        return {}
+
 
 def failing_processing(container: Container) -> MetricsDown:
     """The real process-batch use case, on the real batch store, with the metrics store down."""
     metrics = MetricsDown()
-    container.process_batch = ProcessBatch(MongoBatchRepository(), metrics, SystemClock())
+    container.process_batch = ProcessBatch(container.store.batches, metrics, SystemClock())
     return metrics
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -15,14 +16,13 @@ from saq.queue.redis import RedisQueue
 from structlog.testing import capture_logs
 
 from event_service.adapters.compute import InlinePool
-from event_service.adapters.mongo import DailyTotalDocument
 from event_service.adapters.settings import QUEUE_NAME, ConfigurationError, load_settings
 from event_service.application.ingest_upload import Upload
 from event_service.entrypoints import bootstrap, cli
 from event_service.entrypoints import logging as logging_setup
 from event_service.entrypoints.bootstrap import Container, build_container
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, eventually
+from tests.integration.helpers import SEED_CSV, eventually, store_sql
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -34,14 +34,16 @@ async def _upload_and_process(client: AsyncTestClient, content: bytes) -> str:
     return batch_id
 
 
-async def _corrupt_totals(day: str, counts: dict[str, int]) -> None:
+async def _corrupt_totals(container: Container, day: str, counts: dict[str, int]) -> None:
     """What the midnight run exists for: totals that drifted from the contributions (a lost write, say)."""
-    await DailyTotalDocument.get_motor_collection().update_one({"_id": day}, {"$set": {"counts": counts}})
+    await store_sql(container, "UPDATE daily_totals SET counts = ? WHERE day = ?", json.dumps(counts), day)
 
 
-async def test_the_admin_route_recomputes_a_day_and_says_what_changed(client: AsyncTestClient) -> None:
+async def test_the_admin_route_recomputes_a_day_and_says_what_changed(
+    client: AsyncTestClient, container: Container
+) -> None:
     await _upload_and_process(client, SEED_CSV)
-    await _corrupt_totals("2025-11-13", {"signup": 7, "refund": 2})
+    await _corrupt_totals(container, "2025-11-13", {"signup": 7, "refund": 2})
     assert (await client.get("/metrics?date=2025-11-13")).json()["metrics"] == {"signup": 7, "refund": 2}
 
     with capture_logs() as logs:
@@ -87,14 +89,16 @@ async def test_the_admin_route_wants_a_day(client: AsyncTestClient, query: str, 
     assert says in response.json()["message"]
 
 
-async def test_the_midnight_cron_job_recomputes_yesterday(client: AsyncTestClient, producer: RedisQueue) -> None:
+async def test_the_midnight_cron_job_recomputes_yesterday(
+    client: AsyncTestClient, producer: RedisQueue, container: Container
+) -> None:
     now = datetime.now(UTC)
     yesterday = (now - timedelta(days=1)).date().isoformat()
     await _upload_and_process(
         client,
         f"user_id,event_type,timestamp\na,signup,{yesterday}T12:00:00Z\nb,signup,{yesterday}T23:59:59Z\n".encode(),
     )
-    await _corrupt_totals(yesterday, {"signup": 1})
+    await _corrupt_totals(container, yesterday, {"signup": 1})
 
     # SAQ schedules the cron job once for the queue, for the next 00:05 UTC.
     cron = await eventually(lambda: producer.job("cron:reprocess_yesterday"), lambda job: job is not None)
@@ -123,8 +127,8 @@ async def test_the_midnight_cron_job_recomputes_yesterday(client: AsyncTestClien
 def test_the_cli_reprocesses_a_day(
     redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    """`event-service reprocess` needs MONGODB_URL; no server exists here, so the composition root hands the CLI a
-    container on the in-memory store (seeded below) instead. No rate limit, so only clearing the cache uses Redis."""
+    """`event-service reprocess` on the store of the test's DATA_DIR: the composition root hands the CLI the container
+    seeded below. No rate limit, so only clearing the cache uses Redis."""
     settings = load_settings(redis_url=redis_url, mongodb_url=None, light_job_rate=0, heavy_job_rate=0)
     container = build_container(settings, pool=InlinePool())
 
@@ -132,12 +136,11 @@ def test_the_cli_reprocesses_a_day(
         await container.start()
         batch = (await container.ingest_upload(Upload(io.BytesIO(SEED_CSV), "seed.csv"))).batch
         await container.process_batch(batch.id)
-        await _corrupt_totals("2025-11-13", {"signup": 3})
+        await _corrupt_totals(container, "2025-11-13", {"signup": 3})
         # The CLI runs its own event loop: let it open Redis connections of its own (to clear the cached totals).
         await container.redis.connection_pool.disconnect()
 
     asyncio.run(seed())
-    monkeypatch.setenv("MONGODB_URL", "mongodb://db.invalid:27017")
     monkeypatch.setenv("REDIS_URL", redis_url)
     # The CLI imports what it needs when it runs, so the seams are patched where they are defined.
     monkeypatch.setattr(logging_setup, "configure_logging", lambda *args: None)
@@ -154,19 +157,11 @@ def test_the_cli_reprocesses_a_day(
     }
 
 
-def test_the_cli_refuses_a_bad_date_and_the_embedded_store(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
+def test_the_cli_refuses_a_bad_date(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["reprocess", "--date", "2025-13-01"])
     assert exited.value.code == 2
     assert "'2025-13-01' is not a calendar day as YYYY-MM-DD" in capsys.readouterr().err
-
-    monkeypatch.delenv("MONGODB_URL", raising=False)
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setattr(logging_setup, "configure_logging", lambda *args: None)
-    assert cli.main(["reprocess", "--date", "2025-11-13"]) == 2
-    assert "needs MONGODB_URL" in capsys.readouterr().err
 
 
 def test_an_invalid_reprocess_cron_fails_at_start_up() -> None:

@@ -9,6 +9,7 @@ from bench.data import EVENT_TYPES, events_file, sha256_of, tiny_csv, write_even
 from bench.memory_runs import first_rows, growth_figures, growth_ratio, ingest_file
 from bench.profiles import read_raw, summarise
 from bench.stats import percentile
+from bench.store_runs import raw_executemany, with_event_ids
 
 from event_service.domain import TimestampBounds, parse_timestamp, utc_day
 
@@ -92,3 +93,15 @@ def test_the_memory_child_ingests_every_row(tmp_path: Path) -> None:
     measured = ingest_file(path)
     assert measured["rows_total"] == measured["rows_accepted"] == 3_000
     assert 0 < measured["baseline_kib"] <= measured["peak_kib"]
+
+
+def test_the_store_run_adds_distinct_event_ids_and_its_baseline_inserts_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    write_events(path, 1_000)
+    data = with_event_ids(path, 400)
+    lines = data.decode().splitlines()
+    assert lines[0] == "event_id,user_id,event_type,timestamp"
+    assert len(lines) == 401
+    assert len({line.split(",")[0] for line in lines[1:]}) == 400
+    assert [line.split(",", 1)[1] for line in lines[1:]] == path.read_text().splitlines()[1:401]
+    assert raw_executemany(data) > 0

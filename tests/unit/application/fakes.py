@@ -18,8 +18,10 @@ from event_service.domain import (
     Header,
     ParsedChunk,
     RowError,
+    StatusChange,
     TimestampBounds,
     parse_chunk,
+    status_change,
     sum_type_counts,
 )
 
@@ -35,7 +37,8 @@ class FakeBatches:
                 batch.idempotency_key is not None and other.idempotency_key == batch.idempotency_key
             ):
                 raise DuplicateBatch(other.id)
-        self.batches[batch.id] = msgspec.structs.replace(batch)
+        first = status_change(batch.status, batch.created_at, {})
+        self.batches[batch.id] = msgspec.structs.replace(batch, history=[*batch.history, first])
 
     async def get(self, batch_id: str) -> Batch | None:
         return self.batches.get(batch_id)
@@ -47,8 +50,12 @@ class FakeBatches:
         return next((b for b in self.batches.values() if b.idempotency_key == key), None)
 
     async def set_status(self, batch_id: str, status: BatchStatus, at: datetime, **fields: Any) -> None:
+        self._change(batch_id, status, at, fields, status_change(status, at, fields))
+
+    def _change(self, batch_id: str, status: BatchStatus, at: datetime, fields: Any, entry: StatusChange) -> None:
         batch = self.batches[batch_id]
-        self.batches[batch_id] = msgspec.structs.replace(batch, status=status, updated_at=at, **fields)
+        history = [*batch.history, entry]
+        self.batches[batch_id] = msgspec.structs.replace(batch, status=status, updated_at=at, history=history, **fields)
 
     async def add_errors(self, batch_id: str, errors: Sequence[RowError]) -> None:
         self.errors.setdefault(batch_id, []).extend(errors)
@@ -68,7 +75,8 @@ class FakeBatches:
         batch = self.batches.get(batch_id)
         if batch is None or batch.status is not BatchStatus.PROCESSING or batch.attempts != attempt:
             return False
-        await self.set_status(batch_id, BatchStatus.ENQUEUED, at, last_error=last_error)
+        entry = StatusChange(BatchStatus.ENQUEUED, at, attempt, last_error)
+        self._change(batch_id, BatchStatus.ENQUEUED, at, {"last_error": last_error}, entry)
         return True
 
 

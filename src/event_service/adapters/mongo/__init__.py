@@ -2,7 +2,7 @@
 
 Typical wiring::
 
-    mongo = connect(settings.mongodb_url, settings.mongodb_db)  # url None -> mongomock-motor in memory
+    mongo = connect(settings.mongodb_url, settings.mongodb_db)
     await init_mongo(mongo.database)  # binds the documents (globally) and creates the indexes
     batches, events, metrics = MongoBatchRepository(), MongoEventRepository(), MongoMetricsRepository()
     ...

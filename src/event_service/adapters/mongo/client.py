@@ -1,4 +1,4 @@
-"""Connecting to MongoDB: a real server through Motor, or mongomock-motor in memory when no URL is given."""
+"""Connecting to a MongoDB server through Motor."""
 
 from __future__ import annotations
 
@@ -11,23 +11,17 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 @dataclass(frozen=True)
 class MongoConnection:
     client: Any
-    """An ``AsyncIOMotorClient``, or a mongomock-motor client (a subclass of it) when in memory."""
+    """An ``AsyncIOMotorClient`` (in the tests, a mongomock-motor client: a subclass of it)."""
     database: AsyncIOMotorDatabase
-    in_memory: bool
 
     def close(self) -> None:
         self.client.close()
 
 
-def connect(url: str | None, db_name: str) -> MongoConnection:
+def connect(url: str, db_name: str) -> MongoConnection:
     """A client and its database. No network I/O happens here: Motor connects lazily.
 
-    Both clients are timezone-aware, so datetimes come back in UTC; the repositories still normalise them.
+    The client is timezone-aware, so datetimes come back in UTC; the repositories still normalise them.
     """
-    if url is None:
-        from mongomock_motor import AsyncMongoMockClient
-
-        client: Any = AsyncMongoMockClient(tz_aware=True)
-        return MongoConnection(client=client, database=client[db_name], in_memory=True)
-    client = AsyncIOMotorClient(url, tz_aware=True)
-    return MongoConnection(client=client, database=client[db_name], in_memory=False)
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(url, tz_aware=True)
+    return MongoConnection(client=client, database=client[db_name])

@@ -22,6 +22,13 @@ class RowErrorModel(BaseModel):
     message: str
 
 
+class StatusChangeModel(BaseModel):
+    status: str
+    at: datetime
+    attempt: int | None = None
+    error: str | None = None
+
+
 class BatchDocument(Document):
     """One uploaded file. ``_id`` is the batch id; ``counts`` is ``{day: {event_type: count}}``."""
 
@@ -45,6 +52,7 @@ class BatchDocument(Document):
     last_error: str | None = None
     idempotency_key: str | None = None
     attempts: int = 0
+    history: list[StatusChangeModel] = []
 
     class Settings:
         name = "batches"

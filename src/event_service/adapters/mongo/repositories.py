@@ -24,7 +24,7 @@ from event_service.adapters.mongo.documents import (
     EventDocument,
 )
 from event_service.application.errors import CorruptBatch, DuplicateBatch
-from event_service.domain import Batch, BatchStatus, Event, RowError, sum_type_counts
+from event_service.domain import Batch, BatchStatus, Event, RowError, StatusChange, status_change, sum_type_counts
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DUPLICATE_KEY = 11000
@@ -41,11 +41,18 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _history_entry(change: StatusChange) -> dict[str, Any]:
+    return msgspec.structs.asdict(change) | {"status": BatchStatus(change.status).value}
+
+
 def _to_document(batch: Batch) -> BatchDocument:
     # Same field names on both sides: the model validates the struct's fields as they are.
     fields = msgspec.structs.asdict(batch)
     fields["status"] = BatchStatus(batch.status).value
     fields["first_errors"] = [msgspec.structs.asdict(error) for error in batch.first_errors]
+    # The repository records the batch entering its first status, as every later status change does.
+    history = [*batch.history, status_change(batch.status, batch.created_at, {})]
+    fields["history"] = [_history_entry(change) for change in history]
     return BatchDocument(**fields)
 
 
@@ -53,6 +60,8 @@ def _to_batch(document: BatchDocument) -> Batch:
     data = document.model_dump()
     for name in _DATETIME_FIELDS:
         data[name] = _utc(data[name])
+    for change in data["history"]:
+        change["at"] = _utc(change["at"])
     try:
         return msgspec.convert(data, Batch)
     except (msgspec.ValidationError, ValueError) as exc:
@@ -99,7 +108,10 @@ class MongoBatchRepository:
                 f"set_status cannot set {', '.join(sorted(unknown))}; only {', '.join(sorted(_SETTABLE_FIELDS))}"
             )
         changes = {"status": BatchStatus(status).value, "updated_at": at, **fields}
-        await BatchDocument.get_motor_collection().update_one({"_id": batch_id}, {"$set": changes})
+        entry = _history_entry(status_change(status, at, fields))
+        await BatchDocument.get_motor_collection().update_one(
+            {"_id": batch_id}, {"$set": changes, "$push": {"history": entry}}
+        )
 
     async def add_errors(self, batch_id: str, errors: Sequence[RowError]) -> None:
         if not errors:
@@ -140,7 +152,10 @@ class MongoBatchRepository:
     async def mark_retrying(self, batch_id: str, attempt: int, at: datetime, last_error: str) -> bool:
         result = await BatchDocument.get_motor_collection().update_one(
             {"_id": batch_id, "status": BatchStatus.PROCESSING.value, "attempts": attempt},
-            {"$set": {"status": BatchStatus.ENQUEUED.value, "updated_at": at, "last_error": last_error}},
+            {
+                "$set": {"status": BatchStatus.ENQUEUED.value, "updated_at": at, "last_error": last_error},
+                "$push": {"history": _history_entry(StatusChange(BatchStatus.ENQUEUED, at, attempt, last_error))},
+            },
         )
         return result.modified_count == 1
 

@@ -44,7 +44,7 @@ async def health() -> HealthBody:
 
 
 def _saq_plugin(container: Container) -> SAQPlugin:
-    """The dashboard always; the worker inside this process only when the data lives in this process."""
+    """The dashboard always; the worker inside this process unless RUN_WORKER is false (`event-service api`)."""
     options = worker_options(container)
     plugin = SAQPlugin(
         SAQConfig(
@@ -64,7 +64,7 @@ def _saq_plugin(container: Container) -> SAQPlugin:
                     startup=options["startup"],
                     before_process=options["before_process"],
                     after_process=options["after_process"],
-                    separate_process=not container.settings.embedded,
+                    separate_process=not container.settings.run_worker,
                 )
             ],
         )

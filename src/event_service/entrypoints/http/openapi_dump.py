@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,14 @@ def render(schema: dict[str, Any]) -> str:
 def app_schema() -> dict[str, Any]:
     """The document the app serves at /schema/openapi.json, built without connecting to anything."""
     configure_logging(level="WARNING")
-    # Any Redis address will do: the app is built, never started, so no connection is made.
-    settings = load_settings(redis_url="redis://127.0.0.1:6379/0", mongodb_url=None, admin_token="unused")
-    app = create_app(build_container(settings, pool=InlinePool()))
-    return json.loads(encode_json(app.openapi_schema.to_schema()))
+    # Any Redis address will do: the app is built, never started, so no connection is made. A throwaway data
+    # directory keeps the embedded store from leaving a database wherever this runs.
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = load_settings(
+            redis_url="redis://127.0.0.1:6379/0", mongodb_url=None, admin_token="unused", data_dir=data_dir
+        )
+        app = create_app(build_container(settings, pool=InlinePool()))
+        return json.loads(encode_json(app.openapi_schema.to_schema()))
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from litestar.params import Body
 
 from event_service.application.list_queues import QueueOverview
 from event_service.application.ports import DeadLetter
-from event_service.domain import Batch, BatchStatus, DailyCounts, RowError
+from event_service.domain import Batch, BatchStatus, DailyCounts, RowError, StatusChange
 
 
 class ErrorBody(msgspec.Struct):
@@ -78,6 +78,8 @@ class BatchBody(msgspec.Struct):
     job_key: str | None
     last_error: str | None
     attempts: int
+    history: list[StatusChange]
+    """Every status the batch entered, oldest first, with the attempt and the error where there was one."""
 
     @classmethod
     def of(cls, batch: Batch) -> BatchBody:

@@ -1,0 +1,120 @@
+"""One SQLite file in WAL mode, used from asyncio without blocking the event loop.
+
+All writes go through one connection on one dedicated thread, each unit of work in its own ``BEGIN IMMEDIATE``
+transaction: writers in this process queue up behind each other instead of contending for SQLite's file lock, and
+writers in other processes sharing the file wait for it through ``busy_timeout``. Reads run on a small pool of
+threads, each with its own connection; WAL lets them read while a write is under way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from event_service.adapters.sqlite.schema import migrate
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 30_000
+"""How long a write waits for another process's transaction on the same file before it fails."""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; the writer opens its own, reads are single statements.
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # NORMAL in WAL mode: a commit is durable once the WAL is checkpointed; a power cut may lose the last commits,
+    # never corrupt the file.
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+class SqliteDatabase:
+    def __init__(self, path: Path, readers: int = 2) -> None:
+        self.path = path
+        self._readers = readers
+        self._writer_executor: ThreadPoolExecutor | None = None
+        self._reader_executor: ThreadPoolExecutor | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @property
+    def opened(self) -> bool:
+        return self._writer is not None
+
+    def open(self) -> None:
+        """Create the file (and its folder) if needed, switch it to WAL and run the pending migrations."""
+        if self._writer is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writer = _connect(self.path)
+        writer.execute("PRAGMA journal_mode = WAL")
+        migrate(writer)
+        self._writer = writer
+        self._writer_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._reader_executor = ThreadPoolExecutor(max_workers=self._readers, thread_name_prefix="sqlite-reader")
+
+    def close(self) -> None:
+        if self._writer is None:
+            return
+        assert self._writer_executor is not None
+        assert self._reader_executor is not None
+        self._writer_executor.shutdown(wait=True)
+        self._reader_executor.shutdown(wait=True)
+        with self._lock:
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
+        self._writer.close()
+        self._writer = None
+        self._local = threading.local()
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(connection)`` in one write transaction on the writer thread; rolled back if it raises.
+
+        If the caller is cancelled, the transaction still runs to its end: it is never left half done.
+        """
+        if self._writer_executor is None:
+            raise RuntimeError("the SQLite store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._writer_executor, self._transaction, work)
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(connection)`` on a reader thread, in one read transaction (a consistent snapshot)."""
+        if self._reader_executor is None:
+            raise RuntimeError("the SQLite store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._reader_executor, self._snapshot, work)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        connection = self._writer
+        assert connection is not None
+        # IMMEDIATE takes the write lock up front, so a transaction that reads then writes never has to be
+        # retried because another process wrote in between.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result
+
+    def _snapshot(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = _connect(self.path)
+            connection.execute("PRAGMA query_only = ON")
+            self._local.connection = connection
+            with self._lock:
+                self._reader_connections.append(connection)
+        connection.execute("BEGIN")
+        try:
+            return work(connection)
+        finally:
+            connection.execute("COMMIT")

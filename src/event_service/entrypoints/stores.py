@@ -1,0 +1,78 @@
+"""Which store holds the data: MongoDB when MONGODB_URL is set, else the embedded SQLite file in DATA_DIR."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from event_service.adapters.mongo import (
+    MongoBatchRepository,
+    MongoEventRepository,
+    MongoMetricsRepository,
+    connect,
+    init_mongo,
+)
+from event_service.adapters.settings import Settings
+from event_service.adapters.sqlite import (
+    SqliteBatchRepository,
+    SqliteDatabase,
+    SqliteEventRepository,
+    SqliteMetricsRepository,
+)
+from event_service.application.ports import BatchRepository, EventRepository, MetricsRepository
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    credentials = f"{parts.username or ''}:***@"
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=credentials + host))
+
+
+class SqliteStore:
+    kind = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.database = SqliteDatabase(path)
+        self.location = str(path.resolve())
+        self.batches: BatchRepository = SqliteBatchRepository(self.database)
+        self.events: EventRepository = SqliteEventRepository(self.database)
+        self.metrics: MetricsRepository = SqliteMetricsRepository(self.database)
+
+    async def start(self) -> None:
+        if not self.database.opened:
+            # Creating the file and migrating it can wait on another process's lock: not on the event loop.
+            await asyncio.to_thread(self.database.open)
+
+    def close(self) -> None:
+        self.database.close()
+
+
+class MongoStore:
+    kind = "mongodb"
+
+    def __init__(self, url: str, db_name: str) -> None:
+        self._connection = connect(url, db_name)
+        self.location = f"{redact_url(url)} database {db_name}"
+        self.batches: BatchRepository = MongoBatchRepository()
+        self.events: EventRepository = MongoEventRepository()
+        self.metrics: MetricsRepository = MongoMetricsRepository()
+
+    async def start(self) -> None:
+        await init_mongo(self._connection.database)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+Store = SqliteStore | MongoStore
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.mongodb_url is not None:
+        return MongoStore(settings.mongodb_url, settings.mongodb_db)
+    return SqliteStore(settings.sqlite_path)
