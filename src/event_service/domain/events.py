@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 
 import msgspec
@@ -22,6 +24,12 @@ from event_service.domain.timestamps import (
 
 MAX_USER_ID_LENGTH = 256
 MAX_EVENT_TYPE_LENGTH = 128
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Unicode category Cc: C0 (tab and line breaks included), DEL and C1. Refused in the identifying fields."""
+_SUSPECT = re.compile('[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f"]')
+"""What lets a chunk's fields hold a control character: one outside CR and LF, or a quote (a quoted field may
+hold CR and LF). A chunk with none of these needs no check per field."""
 
 
 class Event(msgspec.Struct, array_like=True, gc=False):
@@ -89,6 +97,18 @@ def _plain_records(text: str) -> Iterator[list[str]] | None:
     return (line.split(",") for line in lines)
 
 
+def _nfc(value: str) -> str:
+    """``value`` in Unicode normalization form C, so a composed and a decomposed ``café`` are one value."""
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+def _control_error(row: int, column: str, value: str) -> list[RowError]:
+    if (found := _CONTROL.search(value)) is None:
+        return []
+    message = f"{column}: contains the control character U+{ord(found.group()):04X}; control characters are not allowed"
+    return [RowError(row, column, message)]
+
+
 def _record_error(records: int, exc: csv.Error) -> RowError:
     return RowError(records, None, f"record is not valid CSV: {exc}")
 
@@ -106,6 +126,10 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
         text = data.decode("utf-8", "surrogateescape")
         check_encoding = True
 
+    # Most chunks are ASCII (nothing to normalize) and hold no control character: they skip both checks per field.
+    normalize = not text.isascii()
+    controls = _SUSPECT.search(text) is not None
+    careful = normalize or controls
     errors: list[RowError] = []
     events: list[Event] = []
     counts: DailyCounts = {}
@@ -137,14 +161,22 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
                 user_id = fields[user_at].strip()
                 event_type = fields[type_at].strip()
                 stamp = fields[time_at].strip()
+                event_id = fields[id_at].strip() if id_at is not None else ""
+                unusual = False
+                if careful:
+                    if normalize:
+                        user_id, event_type, event_id = _nfc(user_id), _nfc(event_type), _nfc(event_id)
+                    # isprintable() is false for every control character (and for a few other rare ones).
+                    unusual = controls and not (user_id + event_type + event_id).isprintable()
                 ms = fast_epoch_ms(stamp)
                 if (
-                    ms is None
+                    unusual
+                    or ms is None
                     or not earliest <= ms <= latest
                     or not 0 < len(user_id) <= MAX_USER_ID_LENGTH
                     or not 0 < len(event_type) <= MAX_EVENT_TYPE_LENGTH
                 ):
-                    row_errors = _row_errors(records, user_id, event_type, stamp, bounds)
+                    row_errors = _row_errors(records, user_id, event_type, stamp, event_id, bounds)
                     if row_errors:
                         rejected += 1
                         errors.extend(row_errors)
@@ -158,9 +190,8 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
                     per_type = counts[day] = {}
                 per_type[event_type] = per_type.get(event_type, 0) + 1
                 if keep_events:
-                    event_id = fields[id_at].strip() or None if id_at is not None else None
                     properties = {name: fields[index].strip() for index, name in extras} if extras else None
-                    events.append(Event(user_id, event_type, ms, day, event_id, properties))
+                    events.append(Event(user_id, event_type, ms, day, event_id or None, properties))
             break
         except csv.Error as exc:
             records += 1
@@ -170,7 +201,9 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
     return ParsedChunk(records, rows, rejected, errors, events, counts)
 
 
-def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: TimestampBounds) -> list[RowError]:
+def _row_errors(
+    row: int, user_id: str, event_type: str, stamp: str, event_id: str, bounds: TimestampBounds
+) -> list[RowError]:
     """Every reason the row is invalid, in column order of the rules; empty when it is valid after all."""
     errors = []
     if not user_id:
@@ -181,6 +214,8 @@ def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: Tim
                 row, "user_id", f"user_id: is {len(user_id)} characters long; at most {MAX_USER_ID_LENGTH} are allowed"
             )
         )
+    else:
+        errors.extend(_control_error(row, "user_id", user_id))
     if not event_type:
         errors.append(RowError(row, "event_type", "event_type: is empty"))
     elif len(event_type) > MAX_EVENT_TYPE_LENGTH:
@@ -191,8 +226,11 @@ def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: Tim
                 f"event_type: is {len(event_type)} characters long; at most {MAX_EVENT_TYPE_LENGTH} are allowed",
             )
         )
+    else:
+        errors.extend(_control_error(row, "event_type", event_type))
     try:
         parse_timestamp(stamp, bounds)
     except InvalidTimestamp as exc:
         errors.append(RowError(row, "timestamp", f"timestamp: {exc}"))
+    errors.extend(_control_error(row, "event_id", event_id))
     return errors

@@ -157,7 +157,7 @@ def test_stray_quote_file_read_in_small_chunks_gives_the_same_result(chunk_bytes
 
 
 def test_a_lone_cr_ends_a_record() -> None:
-    data = b"h1,h2\ra,b\r\rc,\"d\re\"\rf,g"
+    data = b'h1,h2\ra,b\r\rc,"d\re"\rf,g'
     chunks = list(iter_record_chunks(blocks_of(data, 1), chunk_bytes=1))
     assert chunks == [b"h1,h2\r", b"a,b\r", b"\r", b'c,"d\re"\r', b"f,g"]
 
