@@ -27,9 +27,8 @@ MAX_EVENT_TYPE_LENGTH = 128
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 """Unicode category Cc: C0 (tab and line breaks included), DEL and C1. Refused in the identifying fields."""
-_SUSPECT = re.compile('[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f"]')
-"""What lets a chunk's fields hold a control character: one outside CR and LF, or a quote (a quoted field may
-hold CR and LF). A chunk with none of these needs no check per field."""
+_CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""A chunk without these holds a control character in a field only if a quoted field spans lines."""
 
 
 class Event(msgspec.Struct, array_like=True, gc=False):
@@ -79,16 +78,15 @@ def _invalid_utf8_column(fields: list[str], header: Header) -> str | None:
 
 def _plain_records(text: str) -> Iterator[list[str]] | None:
     """The records of ``text`` split without the csv module, when that gives exactly what it would: no quotes,
-    no NUL, no lone carriage return, no line longer than the csv field limit. None otherwise.
+    no NUL, no line longer than the csv field limit. None otherwise.
 
-    Most exports quote nothing, and splitting in C is several times faster than the csv reader.
+    Most exports quote nothing, and splitting in C is several times faster than the csv reader. Without quotes
+    every line break ends a record, and the reader breaks lines at CRLF, lone CR and LF: one LF each here.
     """
     if '"' in text or "\x00" in text:
         return None
     if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return None
-        text = text.replace("\r\n", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the line break that ends the last record
@@ -125,10 +123,20 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
         # Bad bytes become lone surrogates, so only the rows that hold them are rejected.
         text = data.decode("utf-8", "surrogateescape")
         check_encoding = True
+    # Most chunks hold no control character: they skip the check per field. Line breaks are everywhere, but a
+    # field holds one only if its record spans lines; the rare chunk where one does is read again, checking.
+    controls = _CONTROL_BUT_LINE_BREAKS.search(text) is not None
+    parsed, spans_lines = _parse(text, header, bounds, keep_events, check_encoding, controls)
+    if spans_lines and not controls:
+        parsed, _ = _parse(text, header, bounds, keep_events, check_encoding, True)
+    return parsed
 
-    # Most chunks are ASCII (nothing to normalize) and hold no control character: they skip both checks per field.
-    normalize = not text.isascii()
-    controls = _SUSPECT.search(text) is not None
+
+def _parse(
+    text: str, header: Header, bounds: TimestampBounds, keep_events: bool, check_encoding: bool, controls: bool
+) -> tuple[ParsedChunk, bool]:
+    """The chunk's records validated, and whether a record spanned lines."""
+    normalize = not text.isascii()  # NFC changes nothing in ASCII text
     careful = normalize or controls
     errors: list[RowError] = []
     events: list[Event] = []
@@ -139,7 +147,9 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
     earliest, latest = bounds.earliest_ms, bounds.latest_ms
     day_names: dict[int, str] = {}
     records = rows = rejected = 0
-    reader = _plain_records(text) or csv.reader(io.StringIO(text, newline=""))
+    plain = _plain_records(text)
+    full = None if plain is not None else csv.reader(io.StringIO(text, newline=""))
+    reader = plain or full
     while True:
         # One try around the whole loop rather than one per record: csv.Error is rare, and the reader
         # carries on with the next record after it.
@@ -198,7 +208,8 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
             rows += 1
             rejected += 1
             errors.append(_record_error(records, exc))
-    return ParsedChunk(records, rows, rejected, errors, events, counts)
+    spans_lines = full is not None and full.line_num > records
+    return ParsedChunk(records, rows, rejected, errors, events, counts), spans_lines
 
 
 def _row_errors(
