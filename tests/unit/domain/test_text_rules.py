@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from event_service.domain import RowError, parse_chunk, parse_header
+from event_service.domain.events import _has_controls_but_line_breaks
 from tests.unit.domain.support import BOUNDS, ingest
 
 HEADER = b"event_id,user_id,event_type,timestamp,note\n"
@@ -87,3 +88,20 @@ def test_counting_without_events_applies_the_same_rules() -> None:
         kept.counts,
     )
     assert counted.counts == {"2024-03-10": {NFC_CAFE: 1}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain,ascii\r\nrows\n", False),
+        ("caf\u00e9 \u00a3 \u00b0 \u65e5\n", False),  # £ and ° start with 0xC2 too: the exact check decides
+        ("bell\x07\n", True),
+        ("del\x7f\n", True),
+        ("tab\t\n", True),
+        ("nel\x85\n", True),
+        ("csi\x9b\n", True),
+    ],
+)
+def test_the_chunk_check_for_control_characters_is_exact(text: str, expected: bool) -> None:
+    assert _has_controls_but_line_breaks(text.encode(), text) is expected
+    assert _has_controls_but_line_breaks(b"\xc2\xff" + text.encode(), "\udcc2\udcff" + text) is expected
