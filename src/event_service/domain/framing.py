@@ -7,7 +7,8 @@ when it does not (a quote inside an unquoted field such as ``5'10"``, a field ov
 chunk re-framed at the last record end the reader found. Two cheaper checks come first, each enough on its own:
 a chunk without a quote (every line break in it ends a record), and a chunk that is plain RFC 4180 (every quote
 opens or closes a whole field, no field over the limit), matched by one regular expression several times faster
-than the reader.
+than the reader. When the expression matches most of the chunk but not all of it, as when the last line break is
+inside a quoted field, the chunk is cut where the match ends.
 
 Works on bytes: in UTF-8 the quote, CR and LF bytes never occur inside a multi-byte character, so a cut after a
 line break is a cut between whole characters, and decoding a chunk gives the characters the whole file has there.
@@ -40,7 +41,8 @@ _END = "end"
 def _plain_rfc4180(field_limit: int) -> re.Pattern[bytes]:
     """Whole records of fields that are either quoted without inner quotes or unquoted without any quote, none
     longer than ``field_limit`` bytes (so none over the reader's limit in characters). The reader reads such text
-    as the records it spells, so it ends outside any field where the match ends."""
+    as the records it spells, so it ends outside any field where the match ends, also where a match of a prefix
+    ends (the match always ends after a record's line break)."""
     field = rb'(?:"[^"]{0,%d}+"|[^",\r\n]{0,%d}+)' % (field_limit, field_limit)
     return re.compile(rb"(?:%s(?:,%s)*+(?:\r\n|\r|\n))*+" % (field, field))
 
@@ -94,9 +96,12 @@ def _last_record_end(buffer: bytes | bytearray, start: int) -> int:
         return 0
     if buffer.find(b'"', start, end) < 0:
         return end
-    if _plain_rfc4180(csv.field_size_limit()).fullmatch(buffer, start, end) or _ends_outside_fields(
-        _decode(buffer[start:end])
-    ):
+    plain = _plain_rfc4180(csv.field_size_limit()).match(buffer, start, end).end()
+    if plain == end:
+        return end
+    if plain > start and plain - start >= (end - start) // 2:
+        return plain  # most likely the last line break is inside a quoted field: the records before it are whole
+    if _ends_outside_fields(_decode(buffer[start:end])):
         return end
     closed = [index for index, whole in record_ends(buffer[start:end]) if whole]
     return start + closed[-1] if closed else 0

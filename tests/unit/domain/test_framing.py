@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from event_service.domain import iter_record_chunks, split_first_record
+from event_service.domain import framing, iter_record_chunks, split_first_record
 from event_service.domain.framing import DEFAULT_CHUNK_BYTES, UTF8_BOM
 from tests.unit.domain.support import blocks_of, ingest
 
@@ -194,3 +194,22 @@ def test_quotes_after_a_field_over_the_limit_are_read_as_the_reader_reads_them()
     data = b"h\n" + b"x" * (csv.field_size_limit() + 1) + b',"p\na,"\nb\n'
     chunks = list(iter_record_chunks([data[:-2], data[-2:]], chunk_bytes=1))
     assert chunks == [data[: data.index(b"a,")], b'a,"\nb\n']
+
+
+def test_a_last_line_break_inside_a_quoted_field_costs_no_csv_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # RFC 4180 records with line breaks inside quotes: the regular expression finds the last whole record.
+    def refuse(*args: object) -> None:
+        raise AssertionError("the csv reader was not needed")
+
+    monkeypatch.setattr(framing, "_ends_outside_fields", refuse)
+    monkeypatch.setattr(framing, "record_ends", refuse)
+    rows = [b'u%d,"line one\nline two",x\n' % i for i in range(10)]
+    blocks = [b"".join(rows[:9]) + rows[9][:10], rows[9][10:]]
+    assert list(iter_record_chunks(blocks, chunk_bytes=1)) == [b"".join(rows[:9]), rows[9]]
+
+
+def test_a_bom_is_never_a_chunk_of_its_own() -> None:
+    data = UTF8_BOM + b'"h\n1",h2\nu,"5\'10""\n'
+    chunks = list(iter_record_chunks(blocks_of(data, 1), chunk_bytes=1))
+    assert chunks[0].startswith(UTF8_BOM + b'"h\n1"')
+    assert b"".join(chunks) == data
