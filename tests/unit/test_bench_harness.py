@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import framing_runs
 from bench.data import EVENT_TYPES, events_file, sha256_of, tiny_csv, write_events
+from bench.framing_runs import frame_and_parse, variants
 from bench.memory_runs import first_rows, growth_figures, growth_ratio, ingest_file
 from bench.profiles import read_raw, summarise
 from bench.stats import percentile
@@ -105,3 +107,13 @@ def test_the_store_run_adds_distinct_event_ids_and_its_baseline_inserts_every_ro
     assert len({line.split(",")[0] for line in lines[1:]}) == 400
     assert [line.split(",", 1)[1] for line in lines[1:]] == path.read_text().splitlines()[1:401]
     assert raw_executemany(data) > 0
+
+
+def test_the_framing_variants_hold_the_same_rows_and_frame_and_parse_alike(tmp_path: Path) -> None:
+    paths = variants(tmp_path, 2_000)
+    assert list(paths) == ["LF, unquoted", "LF, every field quoted", "lone CR, unquoted"]
+    assert paths["lone CR, unquoted"].read_bytes() == paths["LF, unquoted"].read_bytes().replace(b"\n", b"\r")
+    assert [frame_and_parse(path) for path in paths.values()] == [2_000] * 3
+    results = framing_runs.run(paths, 1, lambda line: None)
+    assert {name: result["rows"] for name, result in results.items()} == dict.fromkeys(paths, 2_000)
+    assert all(0 < result["framing_share"] < 1 for result in results.values())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 
 import msgspec
@@ -22,6 +24,29 @@ from event_service.domain.timestamps import (
 
 MAX_USER_ID_LENGTH = 256
 MAX_EVENT_TYPE_LENGTH = 128
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Unicode category Cc: C0 (tab and line breaks included), DEL and C1. Refused in the identifying fields."""
+_CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""A chunk without these holds a control character in a field only if a quoted field spans lines."""
+_PRINTABLE_ASCII_AND_LINE_BREAKS = bytes(range(0x20, 0x7F)) + b"\r\n"
+_NON_ASCII = bytes(range(0x80, 0x100))
+_C1_LEAD = b"\xc2"
+"""Every C1 control (U+0080 to U+009F) is 0xC2 then one more byte in UTF-8."""
+
+
+def _has_controls_but_line_breaks(data: bytes, text: str) -> bool:
+    """Whether ``text`` (``data`` decoded) holds a control character other than CR and LF.
+
+    Deleting the common bytes in C is several times faster than a regular expression over the text, which only
+    the chunks holding a 0xC2 byte (``£``, ``©``, ``°`` ... or a C1 control) need.
+    """
+    rest = data.translate(None, _PRINTABLE_ASCII_AND_LINE_BREAKS)
+    if not rest:
+        return False
+    if rest.translate(None, _NON_ASCII):
+        return True  # a C0 control or DEL
+    return _C1_LEAD in rest and _CONTROL_BUT_LINE_BREAKS.search(text) is not None
 
 
 class Event(msgspec.Struct, array_like=True, gc=False):
@@ -71,22 +96,33 @@ def _invalid_utf8_column(fields: list[str], header: Header) -> str | None:
 
 def _plain_records(text: str) -> Iterator[list[str]] | None:
     """The records of ``text`` split without the csv module, when that gives exactly what it would: no quotes,
-    no NUL, no lone carriage return, no line longer than the csv field limit. None otherwise.
+    no NUL, no line longer than the csv field limit. None otherwise.
 
-    Most exports quote nothing, and splitting in C is several times faster than the csv reader.
+    Most exports quote nothing, and splitting in C is several times faster than the csv reader. Without quotes
+    every line break ends a record, and the reader breaks lines at CRLF, lone CR and LF: one LF each here.
     """
     if '"' in text or "\x00" in text:
         return None
     if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return None
-        text = text.replace("\r\n", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the line break that ends the last record
     if lines and max(map(len, lines)) > csv.field_size_limit():
         return None
     return (line.split(",") for line in lines)
+
+
+def _nfc(value: str) -> str:
+    """``value`` in Unicode normalization form C, so a composed and a decomposed ``café`` are one value."""
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+def _control_error(row: int, column: str, value: str) -> list[RowError]:
+    if (found := _CONTROL.search(value)) is None:
+        return []
+    message = f"{column}: contains the control character U+{ord(found.group()):04X}; control characters are not allowed"
+    return [RowError(row, column, message)]
 
 
 def _record_error(records: int, exc: csv.Error) -> RowError:
@@ -105,7 +141,21 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
         # Bad bytes become lone surrogates, so only the rows that hold them are rejected.
         text = data.decode("utf-8", "surrogateescape")
         check_encoding = True
+    # Most chunks hold no control character: they skip the check per field. Line breaks are everywhere, but a
+    # field holds one only if its record spans lines; the rare chunk where one does is read again, checking.
+    controls = _has_controls_but_line_breaks(data, text)
+    parsed, spans_lines = _parse(text, header, bounds, keep_events, check_encoding, controls)
+    if spans_lines and not controls:
+        parsed, _ = _parse(text, header, bounds, keep_events, check_encoding, True)
+    return parsed
 
+
+def _parse(
+    text: str, header: Header, bounds: TimestampBounds, keep_events: bool, check_encoding: bool, controls: bool
+) -> tuple[ParsedChunk, bool]:
+    """The chunk's records validated, and whether a record spanned lines."""
+    normalize = not text.isascii()  # NFC changes nothing in ASCII text
+    careful = normalize or controls
     errors: list[RowError] = []
     events: list[Event] = []
     counts: DailyCounts = {}
@@ -115,7 +165,9 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
     earliest, latest = bounds.earliest_ms, bounds.latest_ms
     day_names: dict[int, str] = {}
     records = rows = rejected = 0
-    reader = _plain_records(text) or csv.reader(io.StringIO(text, newline=""))
+    plain = _plain_records(text)
+    full = None if plain is not None else csv.reader(io.StringIO(text, newline=""))
+    reader = plain or full
     while True:
         # One try around the whole loop rather than one per record: csv.Error is rare, and the reader
         # carries on with the next record after it.
@@ -137,14 +189,22 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
                 user_id = fields[user_at].strip()
                 event_type = fields[type_at].strip()
                 stamp = fields[time_at].strip()
+                event_id = fields[id_at].strip() if id_at is not None else ""
+                unusual = False
+                if careful:
+                    if normalize:
+                        user_id, event_type, event_id = _nfc(user_id), _nfc(event_type), _nfc(event_id)
+                    # isprintable() is false for every control character (and for a few other rare ones).
+                    unusual = controls and not (user_id + event_type + event_id).isprintable()
                 ms = fast_epoch_ms(stamp)
                 if (
-                    ms is None
+                    unusual
+                    or ms is None
                     or not earliest <= ms <= latest
                     or not 0 < len(user_id) <= MAX_USER_ID_LENGTH
                     or not 0 < len(event_type) <= MAX_EVENT_TYPE_LENGTH
                 ):
-                    row_errors = _row_errors(records, user_id, event_type, stamp, bounds)
+                    row_errors = _row_errors(records, user_id, event_type, stamp, event_id, bounds)
                     if row_errors:
                         rejected += 1
                         errors.extend(row_errors)
@@ -158,19 +218,21 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
                     per_type = counts[day] = {}
                 per_type[event_type] = per_type.get(event_type, 0) + 1
                 if keep_events:
-                    event_id = fields[id_at].strip() or None if id_at is not None else None
                     properties = {name: fields[index].strip() for index, name in extras} if extras else None
-                    events.append(Event(user_id, event_type, ms, day, event_id, properties))
+                    events.append(Event(user_id, event_type, ms, day, event_id or None, properties))
             break
         except csv.Error as exc:
             records += 1
             rows += 1
             rejected += 1
             errors.append(_record_error(records, exc))
-    return ParsedChunk(records, rows, rejected, errors, events, counts)
+    spans_lines = full is not None and full.line_num > records
+    return ParsedChunk(records, rows, rejected, errors, events, counts), spans_lines
 
 
-def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: TimestampBounds) -> list[RowError]:
+def _row_errors(
+    row: int, user_id: str, event_type: str, stamp: str, event_id: str, bounds: TimestampBounds
+) -> list[RowError]:
     """Every reason the row is invalid, in column order of the rules; empty when it is valid after all."""
     errors = []
     if not user_id:
@@ -181,6 +243,8 @@ def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: Tim
                 row, "user_id", f"user_id: is {len(user_id)} characters long; at most {MAX_USER_ID_LENGTH} are allowed"
             )
         )
+    else:
+        errors.extend(_control_error(row, "user_id", user_id))
     if not event_type:
         errors.append(RowError(row, "event_type", "event_type: is empty"))
     elif len(event_type) > MAX_EVENT_TYPE_LENGTH:
@@ -191,8 +255,11 @@ def _row_errors(row: int, user_id: str, event_type: str, stamp: str, bounds: Tim
                 f"event_type: is {len(event_type)} characters long; at most {MAX_EVENT_TYPE_LENGTH} are allowed",
             )
         )
+    else:
+        errors.extend(_control_error(row, "event_type", event_type))
     try:
         parse_timestamp(stamp, bounds)
     except InvalidTimestamp as exc:
         errors.append(RowError(row, "timestamp", f"timestamp: {exc}"))
+    errors.extend(_control_error(row, "event_id", event_id))
     return errors

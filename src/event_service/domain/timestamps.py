@@ -1,11 +1,15 @@
 """Parse event timestamps into epoch milliseconds (UTC) and check them against bounds.
 
 Accepted: ISO 8601 date-times (``T`` or space separator, optional fraction, ``Z``/offset or naive = UTC)
-and Unix epoch numbers (seconds below 10**11, milliseconds from there up).
+and Unix epoch numbers: ASCII digits with an optional fraction after a dot (``[0-9]+([.][0-9]+)?``), read as
+seconds below 10**11 and as milliseconds from there up, the fraction cut to the millisecond. No sign, no ``_``,
+no exponent, no other digits than 0-9: ``float()`` takes all of those, and a value it reads differently from
+what the writer meant is a row stored at the wrong instant.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import msgspec
@@ -98,16 +102,23 @@ def utc_day(ms: int) -> str:
     return name
 
 
+_EPOCH_NUMBER = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
+_BEYOND_ANY_BOUND = 10**18
+"""Epoch milliseconds past any datetime (year 9999 is about 2.5 * 10**14): what a longer number stands for."""
+
+
 def _parse_epoch(value: str) -> int | None:
-    try:
-        number = float(value)
-    except ValueError:
+    """Epoch milliseconds of an epoch number, exactly (no float rounding), or None if ``value`` is not one."""
+    match = _EPOCH_NUMBER.fullmatch(value)
+    if match is None:
         return None
-    if number != number or number in (float("inf"), float("-inf")):
-        return None
-    if abs(number) < EPOCH_MS_THRESHOLD:
-        return round(number * 1000)
-    return int(number)
+    whole, fraction = match.group(1).lstrip("0") or "0", match.group(2) or ""
+    if len(whole) > _LONGEST_EPOCH_DIGITS:
+        return _BEYOND_ANY_BOUND
+    number = int(whole)
+    if number >= EPOCH_MS_THRESHOLD:
+        return number
+    return number * 1000 + int(fraction[:3].ljust(3, "0"))
 
 
 def _parse_iso(value: str) -> int:
@@ -132,8 +143,7 @@ def parse_timestamp(value: str, bounds: TimestampBounds) -> int:
     """Epoch milliseconds of ``value`` (already trimmed), or InvalidTimestamp saying why."""
     if not value:
         raise InvalidTimestamp("is empty; expected an ISO 8601 date-time or a Unix epoch number")
-    first = value[0]
-    ms = _parse_epoch(value) if (first.isdigit() or first in "+-.") and "-" not in value[1:] else None
+    ms = _parse_epoch(value)
     if ms is None:
         ms = _parse_iso(value)
     if ms < bounds.earliest_ms:

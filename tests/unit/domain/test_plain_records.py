@@ -25,10 +25,10 @@ def test_the_fast_path_agrees_with_the_csv_module_whenever_it_is_taken(text: str
         )
 
 
-def test_the_fast_path_is_taken_for_plain_lf_and_crlf_files_only() -> None:
+def test_the_fast_path_is_taken_for_files_without_quotes_whatever_their_line_endings() -> None:
     assert list(_plain_records("a,b\r\nc,d\r\n") or []) == [["a", "b"], ["c", "d"]]
+    assert list(_plain_records("a\rb\n\r\r\nc") or []) == [["a"], ["b"], [""], [""], ["c"]]
     assert list(_plain_records("a,b\n\nc") or []) == [["a", "b"], [""], ["c"]]
     assert _plain_records('a,"b"\n') is None
-    assert _plain_records("a\rb\n") is None
     assert _plain_records("a\x00b\n") is None
     assert _plain_records("x" * (csv.field_size_limit() + 1)) is None

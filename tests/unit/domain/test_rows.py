@@ -139,12 +139,12 @@ def test_a_row_of_empty_fields_is_not_blank() -> None:
 
 def test_row_numbers_count_records_not_lines() -> None:
     data = (
-        HEADER_LINE  # row 1
-        + b'"multi\nline\nuser",click,2024-03-10T12:00:00Z\n'  # row 2, three lines
-        + b"u2,click,soon\n"  # row 3
+        b"user_id,event_type,timestamp,note\n"  # row 1
+        + b'u1,click,2024-03-10T12:00:00Z,"multi\nline\nnote"\n'  # row 2, three lines
+        + b"u2,click,soon,\n"  # row 3
     )
     outcome = ingest(data)
-    assert outcome.events == [event("multi\nline\nuser", "click")]
+    assert outcome.events == [event("u1", "click", properties={"note": "multi\nline\nnote"})]
     assert outcome.errors == [
         RowError(
             3,
@@ -175,10 +175,13 @@ def test_quoted_commas_quotes_and_newlines() -> None:
 
 
 def test_quoted_newlines_survive_any_chunk_size() -> None:
-    data = HEADER_LINE + b"".join(
-        b'"u%d\nwith, comma ""and"" quotes","type\n%d",2024-03-10T12:00:00Z\n' % (i, i) for i in range(5)
+    data = b"user_id,event_type,timestamp,note\n" + b"".join(
+        b'"u%d with, comma ""and"" quotes","type %d",2024-03-10T12:00:00Z,"line\n%d\r\n"\n' % (i, i, i)
+        for i in range(5)
     )
-    expected = [event(f'u{i}\nwith, comma "and" quotes', f"type\n{i}") for i in range(5)]
+    expected = [
+        event(f'u{i} with, comma "and" quotes', f"type {i}", properties={"note": f"line\n{i}"}) for i in range(5)
+    ]
     for chunk_bytes in range(1, len(data) + 2):
         for block_size in (1, 3, 17, None):
             outcome = ingest(data, chunk_bytes=chunk_bytes, block_size=block_size)
