@@ -167,7 +167,12 @@ def _parse(
     records = rows = rejected = 0
     plain = _plain_records(text)
     full = None if plain is not None else csv.reader(io.StringIO(text, newline=""))
-    reader = plain or full
+    reader: Iterator[list[str]]
+    if plain is not None:
+        reader = plain
+    else:
+        assert full is not None
+        reader = full
     while True:
         # One try around the whole loop rather than one per record: csv.Error is rare, and the reader
         # carries on with the next record after it.

@@ -47,7 +47,7 @@ def _plain_rfc4180(field_limit: int) -> re.Pattern[bytes]:
     return re.compile(rb"(?:%s(?:,%s)*+(?:\r\n|\r|\n))*+" % (field, field))
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes | bytearray) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
@@ -96,7 +96,8 @@ def _last_record_end(buffer: bytes | bytearray, start: int) -> int:
         return 0
     if buffer.find(b'"', start, end) < 0:
         return end
-    plain = _plain_rfc4180(csv.field_size_limit()).match(buffer, start, end).end()
+    match = _plain_rfc4180(csv.field_size_limit()).match(buffer, start, end)
+    plain = start if match is None else match.end()
     if plain == end:
         return end
     if plain > start and plain - start >= (end - start) // 2:
