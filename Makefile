@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv/.synced
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -28,6 +28,10 @@ test: lint
 bench: | $(UV)
 	$(UV) sync --frozen --group bench
 	$(UV) run --frozen --group bench python -m bench
+
+# Not part of `make test`: rewrites docs/screenshots/*.png from the real service with generated data.
+screenshots: $(VENV)
+	UI_SCREENSHOTS=1 $(UV) run --frozen pytest -q tests/e2e/test_ui_screenshots.py
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache .bench

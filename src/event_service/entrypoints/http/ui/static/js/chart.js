@@ -15,15 +15,16 @@ function niceMax(value) {
 }
 
 export function stackedBars(days, types, colour) {
-  const height = 240;
-  const left = 48;
-  const bottom = 28;
-  const slot = Math.max(8, Math.min(48, Math.floor(720 / days.length)));
-  const width = left + slot * days.length + 8;
+  // A fixed drawing width, scaled to the figure: the text keeps its size whatever the number of days.
+  const width = 560;
+  const height = 300;
+  const left = 44;
+  const bottom = 26;
+  const slot = (width - left - 8) / days.length;
   const totals = days.map((d) => Object.values(d.metrics).reduce((a, b) => a + b, 0));
   const top = niceMax(Math.max(...totals, 0));
   const y = (v) => height - bottom - ((height - bottom - 8) * v) / top;
-  const labelEvery = Math.ceil(days.length / Math.max(1, Math.floor((slot * days.length) / 80)));
+  const labelEvery = Math.ceil(days.length / Math.max(1, Math.floor((width - left) / 48)));
   const busiest = Math.max(...totals);
   const chart = s("svg", {
     viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", id: "chart",

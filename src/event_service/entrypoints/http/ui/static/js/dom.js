@@ -50,7 +50,7 @@ export function errorTable(errors, caption) {
     "table",
     { class: "data errors" },
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Row"), h("th", { scope: "col" }, "Column"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, "Row"), h("th", { scope: "col" }, "Column"),
       h("th", { scope: "col" }, "Problem"))),
     h("tbody", {}, errors.map((e) => h("tr", {}, h("td", { class: "num" }, e.row), h("td", {}, e.column ?? "—"),
       h("td", {}, e.message)))),
