@@ -150,8 +150,10 @@ class PageAudit:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Per module: Playwright's sync API holds an event loop on this thread while it runs, and async tests that
+    come after (pytest-asyncio) could not start theirs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
