@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ADMIN_TOKEN, LiveServer
-from tests.e2e.test_ui_admin import _dead_letter_of
+from tests.e2e.test_ui_flows import _dead_letter_of
 
 pytestmark = pytest.mark.skipif(not os.environ.get("UI_SCREENSHOTS"), reason="set UI_SCREENSHOTS=1 to rewrite them")
 
