@@ -10,8 +10,8 @@ export function render(main) {
   const submit = h("button", { type: "submit", class: "primary", disabled: true }, "Upload");
   const bar = h("progress", { id: "upload-progress", max: 100, value: 0 });
   const percent = h("span", { class: "muted" }, "0%");
-  const progress = h("div", { class: "progress", hidden: true }, h("label", { for: "upload-progress" }, "Sending"), bar,
-    percent);
+  const stage = h("label", { for: "upload-progress" }, "Sending");
+  const progress = h("div", { class: "progress", hidden: true }, stage, bar, percent);
   const result = h("section", { id: "result", "aria-live": "polite" });
 
   const choose = (file) => {
@@ -47,12 +47,15 @@ export function render(main) {
     progress.hidden = false;
     bar.value = 0;
     percent.textContent = "0%";
+    stage.textContent = "Sending";
     result.replaceChildren();
     try {
       const body = await uploadFile(chosen, strict.checked, (sent, total) => {
         const share = Math.round((sent / total) * 100);
         bar.value = share;
         percent.textContent = `${share}%`;
+        // Once every byte is sent the service still reads and checks the rows before it answers.
+        if (sent === total) stage.textContent = "Sent; checking the rows";
       });
       result.replaceChildren(...outcome(body));
     } catch (error) {
