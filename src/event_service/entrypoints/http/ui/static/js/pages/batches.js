@@ -36,7 +36,8 @@ export async function render(main) {
   const table = h("table", { class: "data", id: "batches" },
     h("caption", { class: "visually-hidden" }, "Batches, newest first"),
     h("thead", {}, h("tr", {}, ["Batch", "Uploaded", "Rows", "Accepted", "Rejected", "Status", ""].map((label, i) =>
-      h("th", { scope: "col", class: i >= 2 && i <= 4 ? "num" : null }, label)))),
+      h("th", { scope: "col", class: [i >= 2 && i <= 4 ? "num" : "", i >= 1 && i <= 4 ? "wide-only" : ""].join(" ").trim() || null },
+        label)))),
     body);
   const pager = h("nav", { class: "pager", "aria-label": "Pages of batches" });
   main.append(title("Batches"), messages, h("div", { class: "table-scroll" }, table), pager);
@@ -76,12 +77,13 @@ export async function render(main) {
 
   function newRow(batch) {
     const status = h("td", { class: "status" });
-    const cells = { accepted: h("td", { class: "num" }), rejected: h("td", { class: "num" }) };
+    const cells = { accepted: h("td", { class: "num wide-only" }), rejected: h("td", { class: "num wide-only" }) };
     const { button, sync } = processButton(batch, () => watcher.wake(), messages);
     const link = h("a", { href: `/ui/batches/${encodeURIComponent(batch.batch_id)}` }, batch.filename || batch.batch_id);
     const tr = h("tr", { "data-batch": batch.batch_id },
-      h("th", { scope: "row" }, link, h("div", { class: "muted small" }, batch.batch_id)),
-      h("td", {}, timeEl(batch.created_at)), h("td", { class: "num" }, number(batch.rows_total)), cells.accepted,
+      h("th", { scope: "row" }, link, h("div", { class: "muted small batch-id" }, batch.batch_id)),
+      h("td", { class: "wide-only" }, timeEl(batch.created_at)),
+      h("td", { class: "num wide-only" }, number(batch.rows_total)), cells.accepted,
       cells.rejected, status, h("td", {}, button));
     return {
       tr,
