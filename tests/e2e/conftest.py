@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -152,8 +152,9 @@ class PageAudit:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Per module: Playwright's sync API holds an event loop on this thread while it runs, and async tests that
-    come after (pytest-asyncio) could not start theirs."""
+    """Chromium for one module's tests. Not for the whole session: Playwright's sync API keeps an event loop
+    running on the main thread while it is open, and the async tests that run after the browser tests could not
+    start theirs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -168,10 +169,11 @@ def audit(live_server: LiveServer) -> PageAudit:
 
 
 @pytest.fixture
-def page(browser, live_server: LiveServer, audit: PageAudit) -> Iterator[object]:
-    """A fresh browser context and page; requests to any host but the service are blocked and fail the test."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+def new_page(browser, live_server: LiveServer, audit: PageAudit) -> Iterator[Callable[..., object]]:
+    """Opens fresh browser contexts (keyword arguments go to ``browser.new_context``) and a page in each; requests
+    to any host but the service are blocked and fail the test."""
     service = urlparse(live_server.url).netloc
+    contexts = []
 
     def only_the_service(route) -> None:
         if urlparse(route.request.url).netloc == service or route.request.url.startswith(("data:", "blob:")):
@@ -180,10 +182,35 @@ def page(browser, live_server: LiveServer, audit: PageAudit) -> Iterator[object]
             audit.problems.append(f"blocked: {route.request.url} is not served by the service")
             route.abort("blockedbyclient")
 
-    context.route("**/*", only_the_service)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    audit.attach(page)
-    yield page
-    context.close()
+    def open_page(**context_options: object) -> object:
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, **context_options
+        )
+        contexts.append(context)
+        context.route("**/*", only_the_service)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        audit.attach(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert audit.unexpected() == [], "the browser saw problems:\n" + "\n".join(audit.unexpected())
+
+
+@pytest.fixture
+def page(new_page: Callable[..., object]) -> object:
+    """A fresh browser context and page, as anyone who opens the service."""
+    return new_page()
+
+
+@pytest.fixture
+def admin_page(new_page: Callable[..., object]) -> object:
+    """A page signed in as the admin.
+
+    Until the UI's cookie sign-in lands, every request of this context carries the Bearer token (a browser cannot
+    add that header to a navigation by itself). Once it lands, sign in here through the sign-in page instead, and
+    every admin page test follows.
+    """
+    return new_page(extra_http_headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})

@@ -137,3 +137,21 @@ async def test_bad_upload_parameters_are_named_in_the_400(client: AsyncTestClien
     assert "strict" in strict.json()["message"]
     assert "multipart" not in strict.json()["message"]
     assert "idempotency_key" in key.json()["message"]
+
+
+async def test_a_binary_form_part_without_a_filename_is_a_400_not_a_500(client: AsyncTestClient) -> None:
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n'.encode()
+        + b"\x89PNG\r\n\x1a\n\x00"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = await client.post(
+        "/uploads", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "status_code": 400,
+        "message": "expected multipart/form-data with the CSV file in the field 'file' "
+        "(a form part without a filename is not UTF-8 text)",
+    }

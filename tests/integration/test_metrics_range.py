@@ -70,11 +70,17 @@ async def test_malformed_ranges_are_400_in_words(client: AsyncTestClient, query:
 async def test_the_openapi_documents_both_forms(client: AsyncTestClient) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     operation = schema["paths"]["/metrics"]["get"]
-    parameters = {p["name"]: p for p in operation["parameters"]}
+    parameters = {p["name"]: p for p in operation["parameters"] if "$ref" not in p}
     assert set(parameters) == {"date", "from", "to"}
     for parameter in parameters.values():
-        assert (parameter["required"], parameter["schema"]["format"]) == (False, "date")
+        assert (parameter["required"], parameter["schema"]["type"], parameter["schema"]["format"]) == (
+            False,
+            "string",
+            "date",
+        )
         assert parameter["description"]
     answers = operation["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"]
     assert {a["$ref"].rsplit("/", 1)[1] for a in answers} == {"MetricsBody", "MetricsRangeBody"}
     assert set(schema["components"]["schemas"]["MetricsRangeBody"]["properties"]) == {"from", "to", "days"}
+    examples = operation["responses"]["400"]["content"]["application/json"]["examples"]
+    assert {"invalid-date", "no-day", "both-forms", "half-range", "reversed-range", "range-too-long"} == set(examples)

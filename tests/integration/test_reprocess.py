@@ -73,11 +73,18 @@ async def test_the_admin_route_recomputes_a_day_and_says_what_changed(client: As
     assert empty.json() == {"date": "2024-01-01", "before": {}, "after": {}, "changed": {}}
 
 
-@pytest.mark.parametrize("query", ["", "?date=2025-13-01", "?date=20251113"])
-async def test_the_admin_route_wants_a_day(client: AsyncTestClient, query: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("", "Missing required query parameter 'date'"),
+        ("?date=2025-13-01", "YYYY-MM-DD"),
+        ("?date=20251113", "YYYY-MM-DD"),
+    ],
+)
+async def test_the_admin_route_wants_a_day(client: AsyncTestClient, query: str, says: str) -> None:
     response = await client.post(f"/metrics/reprocess{query}", headers=AUTH)
     assert response.status_code == 400
-    assert "YYYY-MM-DD" in response.json()["message"]
+    assert says in response.json()["message"]
 
 
 async def test_the_midnight_cron_job_recomputes_yesterday(client: AsyncTestClient, producer: RedisQueue) -> None:

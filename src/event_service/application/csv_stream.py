@@ -81,8 +81,13 @@ async def validate_csv(
     bounds: TimestampBounds,
     report: IngestReport,
     on_chunk: ChunkHandler | None = None,
+    *,
+    keep_events: bool | None = None,
 ) -> IngestReport:
-    """Validate every record into ``report`` and hand each parsed chunk to ``on_chunk``, in file order."""
+    """Validate every record into ``report`` and hand each parsed chunk to ``on_chunk``, in file order.
+
+    ``keep_events``: whether parsed chunks carry their events; by default only when there is a handler.
+    """
     first = await anext(chunks, None)
     if first is None:
         raise NoDataRows("the file is empty; expected a header and at least one data row")
@@ -96,7 +101,9 @@ async def validate_csv(
             yield chunk
 
     # Only a handler stores events: without one, the pool need not build or ship them.
-    async for parsed in pool.parse_chunks(data_chunks(), header, bounds, keep_events=on_chunk is not None):
+    if keep_events is None:
+        keep_events = on_chunk is not None
+    async for parsed in pool.parse_chunks(data_chunks(), header, bounds, keep_events=keep_events):
         errors = report.add(parsed)
         if on_chunk is not None:
             await on_chunk(parsed, errors)

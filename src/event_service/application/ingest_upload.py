@@ -129,6 +129,7 @@ class IngestUpload:
 
         async def store(parsed: ParsedChunk, errors: list[RowError]) -> None:
             nonlocal stored_errors
+            assert batch_id is not None  # store is passed on only with a batch id
             if parsed.events:
                 duplicates = await self._events.add_many(batch_id, parsed.events)
                 report.drop_duplicates(parsed.events[index] for index in duplicates)

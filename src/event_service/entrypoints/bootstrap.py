@@ -38,7 +38,7 @@ from event_service.application.get_dead_letter import GetDeadLetter
 from event_service.application.ingest_upload import IngestLimits, IngestUpload
 from event_service.application.list_dead_letters import ListDeadLetters
 from event_service.application.list_queues import ListQueues
-from event_service.application.ports import ComputePool, JobWeight
+from event_service.application.ports import JobWeight
 from event_service.application.process_batch import ProcessBatch
 from event_service.application.purge_dead_letters import PurgeDeadLetters
 from event_service.application.record_job_retry import RecordJobRetry
@@ -101,7 +101,7 @@ class Container:
             self._valkey = None
 
 
-def build_container(settings: Settings, *, pool: ComputePool | None = None) -> Container:
+def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None = None) -> Container:
     valkey: EmbeddedValkey | None = None
     redis_url = settings.redis_url
     if redis_url is None:

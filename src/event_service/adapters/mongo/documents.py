@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document, init_beanie
+from beanie.odm.fields import IndexModelField
 from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
@@ -142,7 +143,8 @@ async def ensure_indexes(document: type[Document]) -> None:
     """
     collection = document.get_motor_collection()
     for index in document.get_settings().indexes or []:
-        model: IndexModel = getattr(index, "index", index)  # Beanie wraps Settings.indexes in IndexModelField
+        # Beanie wraps Settings.indexes in IndexModelField.
+        model: IndexModel = index.index if isinstance(index, IndexModelField) else index
         options: dict[str, Any] = dict(model.document)
         keys = list(options.pop("key").items())
         await collection.create_index(keys, **options)

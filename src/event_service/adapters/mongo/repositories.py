@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
+from beanie import SortDirection
 from pydantic import ValidationError as PydanticValidationError
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from event_service.adapters.mongo.documents import (
@@ -125,7 +126,7 @@ class MongoBatchRepository:
             return total, []
         page = (
             await BatchDocument.find_all()
-            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
             .skip(max(offset, 0))
             .limit(limit)
             .to_list()

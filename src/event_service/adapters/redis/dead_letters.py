@@ -8,7 +8,9 @@ entry is added and before every read, so an idle queue does not serve expired en
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from datetime import timedelta
+from typing import cast
 
 import msgspec
 from redis.asyncio import Redis
@@ -89,12 +91,12 @@ class RedisDeadLetterStore:
             ids, total = await pipe.execute()
         if not ids:
             return [], total
-        raw = await self._redis.hmget(entries, ids)
+        raw = await cast("Awaitable[list[bytes | None]]", self._redis.hmget(entries, ids))
         return [_decoder.decode(item) for item in raw if item is not None], total
 
     async def get(self, queue: str, entry_id: str) -> DeadLetter | None:
         await self._prune_expired(queue)
-        raw = await self._redis.hget(self._keys(queue)[0], entry_id)
+        raw = await cast("Awaitable[bytes | None]", self._redis.hget(self._keys(queue)[0], entry_id))
         return None if raw is None else _decoder.decode(raw)
 
     async def remove(self, queue: str, entry_id: str) -> bool:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, MediaType, Request, Router, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.redis import RedisStore
 from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
 
@@ -15,12 +12,15 @@ import event_service
 from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
 from event_service.entrypoints.bootstrap import Container, build_container
 from event_service.entrypoints.http.batches import BatchController, list_batches, process_batch
+from event_service.entrypoints.http.dashboard import DASHBOARD_PATH, redirect_to_dashboard_root
 from event_service.entrypoints.http.decompression import GzipRequestBody
 from event_service.entrypoints.http.dependencies import provide_container
+from event_service.entrypoints.http.docs import SWAGGER, docs, swagger_assets
 from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.metrics import daily_metrics
-from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit
+from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit, trusted_proxies
+from event_service.entrypoints.http.openapi import DocumentedOperation, openapi_config
 from event_service.entrypoints.http.queues import QueueController
 from event_service.entrypoints.http.reprocess import reprocess_metrics
 from event_service.entrypoints.http.schemas import HealthBody
@@ -33,18 +33,15 @@ from event_service.entrypoints.worker import worker_options
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-_SWAGGER = SwaggerRenderPlugin(path="/swagger")
-
-
-@get("/health", tags=["health"], summary="200 while the process serves")
+@get(
+    "/health",
+    tags=["health"],
+    summary="200 while the process serves",
+    operation_id="getHealth",
+    operation_class=DocumentedOperation,
+)
 async def health() -> HealthBody:
     return HealthBody(status="ok")
-
-
-@get("/docs", include_in_schema=False, media_type=MediaType.HTML)
-async def docs(request: Request) -> bytes:
-    """Swagger UI at the short address; the schema stays at /schema/openapi.json."""
-    return _SWAGGER.render(request, request.app.openapi_schema.to_schema())
 
 
 def _saq_plugin(container: Container) -> SAQPlugin:
@@ -53,6 +50,7 @@ def _saq_plugin(container: Container) -> SAQPlugin:
     plugin = SAQPlugin(
         SAQConfig(
             web_enabled=True,
+            web_path=DASHBOARD_PATH,
             web_guards=[admin_guard],
             queue_instances={QUEUE_NAME: container.queue},
             queue_configs=[
@@ -92,6 +90,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         route_handlers=[
             health,
             docs,
+            swagger_assets(),
             daily_metrics,
             BatchController,
             list_batches,
@@ -107,18 +106,13 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "upload_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:upload"),
             "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
         },
-        middleware=[RequestLogMiddleware()],
+        middleware=[trusted_proxies(settings.trusted_proxies), RequestLogMiddleware()],
+        before_request=redirect_to_dashboard_root,
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start],
         on_shutdown=[container.close],
         plugins=[_saq_plugin(container)],
         request_max_body_size=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
-        openapi_config=OpenAPIConfig(
-            title="event-service",
-            version=event_service.__version__,
-            path="/schema",
-            render_plugins=[_SWAGGER],
-            components=Components(security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}),
-        ),
+        openapi_config=openapi_config(event_service.__version__, SWAGGER),
         logging_config=None,
     )

@@ -10,6 +10,15 @@ from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.openapi import (
+    BATCH_NOT_FOUND,
+    INVALID_PAGE,
+    RATE_LIMITED,
+    UNAVAILABLE,
+    DocumentedOperation,
+    Failure,
+    failures,
+)
 from event_service.entrypoints.http.schemas import (
     BatchBody,
     BatchesPageBody,
@@ -23,11 +32,22 @@ class BatchController(Controller):
     path = "/batches/{batch_id:str}"
     tags = ["batches"]
 
-    @get(summary="A batch's status, counts and timestamps")
+    @get(
+        operation_id="getBatch",
+        operation_class=DocumentedOperation,
+        summary="A batch's status, counts and timestamps",
+        responses=failures(BATCH_NOT_FOUND, UNAVAILABLE),
+    )
     async def get_batch(self, container: ContainerDependency, batch_id: FromPath[str]) -> BatchBody:
         return BatchBody.of(await container.get_batch(batch_id))
 
-    @get("/errors", summary="Page through a batch's row errors, in row order")
+    @get(
+        "/errors",
+        operation_id="listBatchErrors",
+        operation_class=DocumentedOperation,
+        summary="Page through a batch's row errors, in row order",
+        responses=failures(INVALID_PAGE, BATCH_NOT_FOUND, UNAVAILABLE),
+    )
     async def list_errors(
         self,
         container: ContainerDependency,
@@ -46,7 +66,14 @@ class BatchController(Controller):
         )
 
 
-@get("/batches", tags=["batches"], summary="The latest batches first, a page at a time")
+@get(
+    "/batches",
+    tags=["batches"],
+    operation_id="listBatches",
+    operation_class=DocumentedOperation,
+    summary="The latest batches first, a page at a time",
+    responses=failures(INVALID_PAGE, UNAVAILABLE),
+)
 async def list_batches(
     container: ContainerDependency,
     offset: Annotated[int, QueryParameter(ge=0)] = 0,
@@ -60,11 +87,29 @@ async def list_batches(
     "/batches/{batch_id:str}/process",
     status_code=HTTP_202_ACCEPTED,
     tags=["batches"],
+    operation_id="processBatch",
+    operation_class=DocumentedOperation,
     summary="Process a batch into the daily metrics in the background",
     description="Idempotent: asking again while it is queued or running returns the same job (202, same "
     "`job_key`), and processing twice never counts twice. Once processed the answer is 200 "
     '`{"status": "processed"}` and nothing is enqueued, unless `?force=true`.',
-    responses={HTTP_200_OK: ResponseSpec(ProcessedBody, description="Already processed; nothing was enqueued")},
+    response_description="The batch's job is queued (or was already queued or running: the same job).",
+    responses={
+        HTTP_200_OK: ResponseSpec(
+            ProcessedBody, description="Already processed; nothing was enqueued", generate_examples=False
+        ),
+        **failures(
+            Failure(
+                400,
+                "invalid-force",
+                "`force` is not a boolean",
+                "Validation failed for POST /batches/0b7c5e0e/process?force=maybe: force: Expected `bool`, got `str`",
+            ),
+            BATCH_NOT_FOUND,
+            RATE_LIMITED,
+            UNAVAILABLE,
+        ),
+    },
 )
 async def process_batch(
     container: ContainerDependency,
@@ -73,8 +118,8 @@ async def process_batch(
 ) -> Response[ProcessBody | ProcessedBody]:
     requested = await container.request_processing(batch_id, force=force)
     if requested.job is None:
-        return Response(ProcessedBody(status=requested.status.value, batch_id=batch_id), status_code=HTTP_200_OK)
+        return Response(ProcessedBody(status=requested.status, batch_id=batch_id), status_code=HTTP_200_OK)
     return Response(
-        ProcessBody(status=requested.status.value, batch_id=batch_id, job_key=requested.job.key),
+        ProcessBody(status=requested.status, batch_id=batch_id, job_key=requested.job.key),
         status_code=HTTP_202_ACCEPTED,
     )

@@ -10,7 +10,15 @@ from litestar.params import QueryParameter
 
 from event_service.domain import calendar_day
 
-DayParameter = Annotated[str | None, QueryParameter(name="date", description="a UTC calendar day, YYYY-MM-DD")]
+DayParameter = Annotated[
+    str | None,
+    # Parsed by parse_day for a clearer 400 than Litestar's, and published as what it is: a date, not a nullable string.
+    QueryParameter(
+        name="date",
+        description="a UTC calendar day, YYYY-MM-DD",
+        schema_extra={"oneOf": None, "type": "string", "format": "date"},
+    ),
+]
 
 
 def parse_day(value: str | None) -> date:

@@ -14,6 +14,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from litestar.types import ExceptionHandlersMap
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from event_service.application.errors import (
@@ -91,7 +92,7 @@ def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
     return _json(ErrorBody(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged"))
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: application_error,
     DomainError: domain_error,
     RedisConnectionError: redis_unavailable,

@@ -1,11 +1,14 @@
-"""Request ids with an access log line, and rate limits that also say when to retry."""
+"""Request ids with an access log line, the client address behind trusted proxies, and rate limits that say when to
+retry."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Sequence
 
 import structlog
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -46,6 +49,20 @@ class RequestLogMiddleware(ASGIMiddleware):
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
+
+
+def trusted_proxies(networks: Sequence[str]) -> Callable[[ASGIApp], ASGIApp]:
+    """Middleware: behind these proxies, the client is the one their ``X-Forwarded-For`` names.
+
+    Rate limits key on ``scope["client"]``. A request from a trusted peer gets its client replaced by the right-most
+    ``X-Forwarded-For`` address that is not itself a trusted proxy (granian's ASGI proxy-headers wrapper); from
+    any other peer the header is ignored, so a client cannot pick the address its requests are counted under.
+    """
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        return wrap_asgi_with_proxy_headers(app, list(networks)) if networks else app
+
+    return wrap
 
 
 class RetryAfterRateLimitMiddleware(RateLimitMiddleware):

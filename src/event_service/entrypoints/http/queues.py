@@ -11,6 +11,17 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from event_service.application.ports import DeadLetter
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.guards import admin_guard
+from event_service.entrypoints.http.openapi import (
+    ADMIN_DISABLED,
+    ADMIN_SECURITY,
+    DEAD_LETTER_NOT_FOUND,
+    INVALID_PAGE,
+    QUEUE_NOT_FOUND,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    DocumentedOperation,
+    failures,
+)
 from event_service.entrypoints.http.schemas import DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
 
 
@@ -18,13 +29,24 @@ class QueueController(Controller):
     path = "/queues"
     guards = [admin_guard]
     tags = ["admin"]
-    security = [{"BearerToken": []}]
+    security = ADMIN_SECURITY
 
-    @get(summary="Every queue with its queued, active, scheduled, failed and dead-letter counts")
+    @get(
+        operation_id="listQueues",
+        operation_class=DocumentedOperation,
+        responses=failures(UNAUTHORIZED, ADMIN_DISABLED, UNAVAILABLE),
+        summary="Every queue with its queued, active, scheduled, failed and dead-letter counts",
+    )
     async def queues(self, container: ContainerDependency) -> QueuesBody:
         return QueuesBody(queues=await container.list_queues())
 
-    @get("/{name:str}/dlq", summary="Jobs that exhausted their retries or failed permanently, newest first")
+    @get(
+        "/{name:str}/dlq",
+        operation_id="listDeadLetters",
+        operation_class=DocumentedOperation,
+        responses=failures(INVALID_PAGE, UNAUTHORIZED, QUEUE_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
+        summary="Jobs that exhausted their retries or failed permanently, newest first",
+    )
     async def dead_letters(
         self,
         container: ContainerDependency,
@@ -35,7 +57,13 @@ class QueueController(Controller):
         entries, total = await container.list_dead_letters(name, offset, limit)
         return DeadLettersBody(queue=name, total=total, offset=offset, limit=limit, failed_jobs=entries)
 
-    @get("/{name:str}/dlq/{entry_id:str}", summary="One dead letter, with the tail of its traceback")
+    @get(
+        "/{name:str}/dlq/{entry_id:str}",
+        operation_id="getDeadLetter",
+        operation_class=DocumentedOperation,
+        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
+        summary="One dead letter, with the tail of its traceback",
+    )
     async def dead_letter(
         self, container: ContainerDependency, name: FromPath[str], entry_id: FromPath[str]
     ) -> DeadLetter:
@@ -44,6 +72,9 @@ class QueueController(Controller):
     @post(
         "/{name:str}/dlq/{entry_id:str}/retry",
         status_code=HTTP_202_ACCEPTED,
+        operation_id="retryDeadLetter",
+        operation_class=DocumentedOperation,
+        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
         summary="Run the dead letter's job again, with fresh attempts",
         description="The entry leaves the dead-letter queue only once the job is enqueued: if the queue cannot be "
         "reached the answer is 503 and the entry stays.",
@@ -55,7 +86,14 @@ class QueueController(Controller):
             queue=name, dead_letter_id=entry_id, job_key=job.key, job_status=job.status, created=job.created
         )
 
-    @delete("/{name:str}/dlq/{entry_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Drop one dead letter")
+    @delete(
+        "/{name:str}/dlq/{entry_id:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        operation_id="deleteDeadLetter",
+        operation_class=DocumentedOperation,
+        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
+        summary="Drop one dead letter",
+    )
     async def delete_dead_letter(
         self, container: ContainerDependency, name: FromPath[str], entry_id: FromPath[str]
     ) -> None:
@@ -64,6 +102,9 @@ class QueueController(Controller):
     @delete(
         "/{name:str}/dlq",
         status_code=200,
+        operation_id="purgeDeadLetters",
+        operation_class=DocumentedOperation,
+        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
         summary="Drop every dead letter of the queue",
     )
     async def purge(self, container: ContainerDependency, name: FromPath[str]) -> PurgedBody:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import post
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from event_service.application.reprocess_day import DayReprocessed
-from event_service.entrypoints.http.days import DayParameter, parse_day
+from event_service.entrypoints.http.days import parse_day
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.guards import admin_guard
+from event_service.entrypoints.http.openapi import (
+    ADMIN_DISABLED,
+    ADMIN_SECURITY,
+    INVALID_DATE,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    DocumentedOperation,
+    failures,
+)
 from event_service.entrypoints.worker import log_reprocessed
 
 
@@ -17,12 +29,18 @@ from event_service.entrypoints.worker import log_reprocessed
     status_code=HTTP_200_OK,
     guards=[admin_guard],
     tags=["admin"],
-    security=[{"BearerToken": []}],
+    security=ADMIN_SECURITY,
+    operation_id="reprocessDay",
+    operation_class=DocumentedOperation,
+    responses=failures(INVALID_DATE, UNAUTHORIZED, ADMIN_DISABLED, UNAVAILABLE),
     summary="Recompute one UTC day's totals from the batch contributions, and say what changed",
     description="What the midnight job does for yesterday, for any day. Idempotent; counts as a heavy job for the "
     "processing rate limit.",
 )
-async def reprocess_metrics(container: ContainerDependency, day: DayParameter = None) -> DayReprocessed:
+async def reprocess_metrics(
+    container: ContainerDependency,
+    day: Annotated[str, QueryParameter(name="date", description="a UTC calendar day, YYYY-MM-DD", format="date")],
+) -> DayReprocessed:
     result = await container.reprocess_day(parse_day(day))
     log_reprocessed(result, trigger="admin")
     return result

@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+from litestar.params import Body
 
 from event_service.application.list_queues import QueueOverview
 from event_service.application.ports import DeadLetter
-from event_service.domain import Batch, DailyCounts, RowError
+from event_service.domain import Batch, BatchStatus, DailyCounts, RowError
 
 
 class ErrorBody(msgspec.Struct):
+    """Every 4xx and 5xx body: the HTTP status again, and a message meant for people."""
+
     status_code: int
     message: str
 
 
 class RowErrorsBody(ErrorBody):
-    rows_total: int
-    rows_rejected: int
-    errors: list[RowError]
+    """An upload that cannot be ingested. With `strict=true` the body also holds the counts and the first bad rows;
+    the upload's other 422s send the plain error fields."""
+
+    rows_total: int | msgspec.UnsetType = msgspec.UNSET
+    rows_rejected: int | msgspec.UnsetType = msgspec.UNSET
+    errors: list[RowError] | msgspec.UnsetType = msgspec.UNSET
+
+
+Error = Annotated[ErrorBody, Body(schema_component_key="Error")]
+UploadRejected = Annotated[RowErrorsBody, Body(schema_component_key="UploadRejected")]
 
 
 class UploadBody(msgspec.Struct):
     batch_id: str
-    status: str
+    status: BatchStatus
     rows_total: int
     rows_accepted: int
     rows_rejected: int
@@ -37,7 +48,7 @@ class UploadBody(msgspec.Struct):
     def of(cls, batch: Batch, duplicate: bool) -> UploadBody:
         return cls(
             batch_id=batch.id,
-            status=batch.status.value,
+            status=batch.status,
             rows_total=batch.rows_total,
             rows_accepted=batch.rows_accepted,
             rows_rejected=batch.rows_rejected,
@@ -50,7 +61,7 @@ class UploadBody(msgspec.Struct):
 
 class BatchBody(msgspec.Struct):
     batch_id: str
-    status: str
+    status: BatchStatus
     filename: str | None
     sha256: str
     size_bytes: int
@@ -71,9 +82,7 @@ class BatchBody(msgspec.Struct):
     @classmethod
     def of(cls, batch: Batch) -> BatchBody:
         # The batch's own fields, under their own names, but for the id; the others (first errors) stay out.
-        return msgspec.convert(
-            msgspec.structs.asdict(batch) | {"batch_id": batch.id, "status": batch.status.value}, cls
-        )
+        return msgspec.convert(msgspec.structs.asdict(batch) | {"batch_id": batch.id}, cls)
 
 
 class BatchesPageBody(msgspec.Struct):
@@ -93,7 +102,7 @@ class ErrorsPageBody(msgspec.Struct):
 
 
 class ProcessBody(msgspec.Struct):
-    status: str
+    status: BatchStatus
     batch_id: str
     job_key: str
 
@@ -101,7 +110,7 @@ class ProcessBody(msgspec.Struct):
 class ProcessedBody(msgspec.Struct):
     """Already processed: nothing was enqueued (ask again with ``?force=true`` to process it anew)."""
 
-    status: str
+    status: BatchStatus
     batch_id: str
 
 

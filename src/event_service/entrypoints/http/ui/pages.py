@@ -62,8 +62,8 @@ async def _error_lines(container: Container, batch_id: str) -> AsyncIterator[str
 
 @get(
     "/ui/batches/{batch_id:str}/errors.csv",
-    tags=["web UI"],
     summary="Every stored row error of a batch, as a CSV download (row, column, message)",
+    include_in_schema=False,
 )
 async def errors_csv(container: ContainerDependency, batch_id: FromPath[str]) -> Stream:
     await container.get_batch(batch_id)  # 404 before the download starts

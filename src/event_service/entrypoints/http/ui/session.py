@@ -42,7 +42,7 @@ def _body(token: str, session: Session) -> SessionBody:
 
 class SessionController(Controller):
     path = "/ui/session"
-    tags = ["web UI"]
+    include_in_schema = False  # the pages' own route, not the API's
 
     @get(summary="Whether this browser is signed in as admin, and its session's CSRF token", cache=False)
     async def current(self, request: Request) -> SessionBody:
