@@ -233,6 +233,12 @@ UNAUTHORIZED = Failure(
     "no bearer token (nor a browser's admin session), or not the admin token",
     "admin token required: send Authorization: Bearer <ADMIN_TOKEN>, or sign in at /ui/admin",
 )
+CSRF_REFUSED = Failure(
+    403,
+    "csrf-token-required",
+    "a browser's admin session asks for a change without its CSRF token (never with a Bearer header)",
+    "this change needs the CSRF token of your admin session (X-CSRF-Token header); reload the page and try again",
+)
 ADMIN_DISABLED = Failure(
     503,
     "admin-disabled",
