@@ -71,3 +71,7 @@ class DeadLetterNotFound(ApplicationError):
     def __init__(self, queue: str, entry_id: str) -> None:
         super().__init__(f"dead letter {entry_id!r} does not exist in queue {queue!r}")
         self.entry_id = entry_id
+
+
+class InvalidDateRange(ApplicationError):
+    """A range of days that cannot be answered: unreadable bounds, reversed, or too long."""

@@ -24,6 +24,7 @@ from event_service.entrypoints.http.openapi import DocumentedOperation, openapi_
 from event_service.entrypoints.http.queues import QueueController
 from event_service.entrypoints.http.reprocess import reprocess_metrics
 from event_service.entrypoints.http.schemas import HealthBody
+from event_service.entrypoints.http.ui import ui_handlers
 from event_service.entrypoints.http.uploads import upload
 from event_service.entrypoints.logging import configure_logging
 from event_service.entrypoints.worker import worker_options
@@ -97,6 +98,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             reprocess_metrics,
             Router("/", route_handlers=[upload], middleware=[upload_limit.middleware, GzipRequestBody()]),
             Router("/", route_handlers=[process_batch], middleware=[process_limit.middleware]),
+            *ui_handlers(),
         ],
         dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         state=State({"container": container, "admin_token": container.admin_token}),

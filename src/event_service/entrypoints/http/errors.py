@@ -6,6 +6,7 @@ import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -22,6 +23,7 @@ from event_service.application.errors import (
     CorruptBatch,
     DeadLetterNotFound,
     IdempotencyKeyReused,
+    InvalidDateRange,
     QueueUnavailable,
     StrictModeRejected,
     UnknownQueue,
@@ -45,6 +47,7 @@ _STATUS: dict[type[Exception], int] = {
     IdempotencyKeyReused: HTTP_422_UNPROCESSABLE_ENTITY,
     StrictModeRejected: HTTP_422_UNPROCESSABLE_ENTITY,
     QueueUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
+    InvalidDateRange: HTTP_400_BAD_REQUEST,
 }
 
 

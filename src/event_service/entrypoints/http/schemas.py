@@ -139,6 +139,17 @@ class MetricsBody(msgspec.Struct):
     metrics: dict[str, int]
 
 
+class DayMetrics(msgspec.Struct):
+    date: str
+    metrics: dict[str, int]
+
+
+class MetricsRangeBody(msgspec.Struct):
+    from_: str = msgspec.field(name="from")
+    to: str
+    days: list[DayMetrics]
+
+
 class DeadLettersBody(msgspec.Struct):
     queue: str
     total: int
