@@ -26,7 +26,7 @@ def admin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise ServiceUnavailableException("admin routes are disabled: ADMIN_TOKEN is not set on the server")
     header = connection.headers.get("authorization")
     if header is not None:
-        scheme, _, token = header.partition(" ")
+        scheme, _sep, token = header.partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode()):
             return
         raise _not_authorized()

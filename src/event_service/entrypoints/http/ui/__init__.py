@@ -4,12 +4,13 @@ package (no build step, nothing from another host), and the browser's admin sign
 from __future__ import annotations
 
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from event_service.entrypoints.http.ui.pages import STATIC, errors_csv, page, root
 from event_service.entrypoints.http.ui.session import SessionController
 
 
-def ui_handlers() -> list[object]:
+def ui_handlers() -> list[ControllerRouterHandler]:
     """Every route of the UI, to register on the app."""
     return [
         root,
