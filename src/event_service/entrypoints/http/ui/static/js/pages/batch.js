@@ -6,19 +6,8 @@ import { processButton } from "./batches.js";
 
 const ERRORS_PAGE = 50;
 
-// Older servers answer without `history`: the timestamps of the batch tell most of the same story.
-function historyOf(batch) {
-  if (Array.isArray(batch.history)) return batch.history;
-  const steps = [{ status: "uploaded", at: batch.created_at }];
-  if (batch.enqueued_at) steps.push({ status: "enqueued", at: batch.enqueued_at });
-  if (batch.status === "processing") steps.push({ status: "processing", at: batch.updated_at, attempt: batch.attempts });
-  if (batch.status === "processed") steps.push({ status: "processed", at: batch.processed_at || batch.updated_at });
-  if (batch.status === "failed") steps.push({ status: "failed", at: batch.updated_at, error: batch.last_error });
-  return steps;
-}
-
 function history(batch) {
-  return h("ol", { class: "history", id: "history" }, historyOf(batch).map((step) => h("li", {},
+  return h("ol", { class: "history", id: "history" }, batch.history.map((step) => h("li", {},
     badge(step.status), " ", timeEl(step.at),
     step.attempt ? h("span", { class: "muted" }, ` attempt ${step.attempt}`) : null,
     step.error ? h("div", { class: "step-error" }, step.error) : null)));
