@@ -17,6 +17,7 @@ from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.mongo import (
     MongoBatchRepository,
     MongoEventRepository,
+    MongoHealth,
     MongoMetricsRepository,
     connect,
     init_mongo,
@@ -24,12 +25,14 @@ from event_service.adapters.mongo import (
 from event_service.adapters.redis import (
     RedisDailyTotalsCache,
     RedisDeadLetterStore,
+    RedisHealth,
     RedisRateLimiter,
     RetryPolicy,
     SaqJobQueue,
     ServiceQueue,
 )
 from event_service.adapters.settings import QUEUE_NAME, Settings
+from event_service.application.check_readiness import CheckReadiness
 from event_service.application.dead_letter_job import DeadLetterJob
 from event_service.application.delete_dead_letter import DeleteDeadLetter
 from event_service.application.get_batch import GetBatch
@@ -46,6 +49,7 @@ from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
 from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
+from event_service.entrypoints import telemetry
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +82,7 @@ class Container:
     list_queues: ListQueues
     reprocess_day: ReprocessDay
     schedule_reprocessing: ScheduleReprocessing
+    check_readiness: CheckReadiness
     _mongo: Any
     _pool: InlinePool | ProcessPool
     _totals_cache: RedisDailyTotalsCache
@@ -109,6 +114,7 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         redis_url = valkey.start()
     redis = Redis.from_url(redis_url)
     queue = ServiceQueue(redis, name=QUEUE_NAME)
+    queue.on_enqueued = telemetry.record_enqueued
     mongo = connect(settings.mongodb_url, settings.mongodb_db)
     compute = pool if pool is not None else build_pool(settings.compute_workers)
     clock = SystemClock()
@@ -170,6 +176,9 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         list_queues=ListQueues({QUEUE_NAME: job_queue}, dead_letters),
         reprocess_day=ReprocessDay(metrics, limiter, totals_cache),
         schedule_reprocessing=ScheduleReprocessing(job_queue, clock),
+        check_readiness=CheckReadiness(
+            {"redis": RedisHealth(redis), "store": MongoHealth(mongo)}, timeout=settings.readiness_timeout
+        ),
         _mongo=mongo,
         _pool=compute,
         _totals_cache=totals_cache,

@@ -21,9 +21,9 @@ from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.metrics import daily_metrics
 from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit
+from event_service.entrypoints.http.monitoring import MONITORING_HANDLERS, REQUEST_METRICS
 from event_service.entrypoints.http.queues import QueueController
 from event_service.entrypoints.http.reprocess import reprocess_metrics
-from event_service.entrypoints.http.schemas import HealthBody
 from event_service.entrypoints.http.uploads import upload
 from event_service.entrypoints.logging import configure_logging
 from event_service.entrypoints.worker import worker_options
@@ -33,11 +33,6 @@ _MULTIPART_OVERHEAD = 64 * 1024
 
 
 _SWAGGER = SwaggerRenderPlugin(path="/swagger")
-
-
-@get("/health", tags=["health"], summary="200 while the process serves")
-async def health() -> HealthBody:
-    return HealthBody(status="ok")
 
 
 @get("/docs", include_in_schema=False, media_type=MediaType.HTML)
@@ -89,7 +84,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     process_limit = per_minute_limit(settings.process_rate_limit, "process_rate_limit")
     return Litestar(
         route_handlers=[
-            health,
+            *MONITORING_HANDLERS,
             docs,
             daily_metrics,
             BatchController,
@@ -105,7 +100,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "upload_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:upload"),
             "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
         },
-        middleware=[RequestLogMiddleware()],
+        middleware=[RequestLogMiddleware(), REQUEST_METRICS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start],
         on_shutdown=[container.close],

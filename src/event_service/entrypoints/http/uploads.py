@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_400_BAD_RE
 
 from event_service.application.errors import UnsupportedFile
 from event_service.application.ingest_upload import Upload
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.errors import http_error
 from event_service.entrypoints.http.schemas import ErrorBody, UploadBody
@@ -84,6 +85,7 @@ async def upload(
         )
     finally:
         await data.file.close()
+    telemetry.record_upload(outcome.batch, outcome.duplicate)
     return Response(
         UploadBody.of(outcome.batch, outcome.duplicate),
         status_code=HTTP_200_OK if outcome.duplicate else HTTP_201_CREATED,
