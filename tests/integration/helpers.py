@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from prometheus_client.parser import text_string_to_metric_families
 
 T = TypeVar("T")
 
@@ -70,3 +73,19 @@ class TcpProxy:
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
         await self._server.wait_closed()
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The value of one sample of a Prometheus exposition, 0 when it is absent."""
+    for family in text_string_to_metric_families(exposition):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(key) == value for key, value in labels.items()):
+                return found.value
+    return 0.0
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server process the test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
