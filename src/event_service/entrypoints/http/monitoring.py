@@ -8,6 +8,7 @@ import msgspec
 import structlog
 from litestar import MediaType, Response, get
 from litestar.enums import ScopeType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -54,6 +55,9 @@ async def live() -> HealthBody:
     "/-/ready",
     tags=["health"],
     summary="200 when Redis and the store each answer within READINESS_TIMEOUT, else 503 naming what failed",
+    responses={
+        HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(NotReadyBody, description="A dependency failed or did not answer")
+    },
 )
 async def ready(container: ContainerDependency) -> Response[ReadyBody | NotReadyBody]:
     readiness = await container.check_readiness()
@@ -68,7 +72,9 @@ async def ready(container: ContainerDependency) -> Response[ReadyBody | NotReady
     )
 
 
-@get("/-/metrics", tags=["health"], summary="Prometheus exposition of this process's metrics")
+@get(
+    "/-/metrics", tags=["health"], summary="Prometheus exposition of this process's metrics", media_type=MediaType.TEXT
+)
 async def metrics(container: ContainerDependency) -> Response[bytes]:
     """Litestar's PrometheusController serves the registry as it is; the queue gauges must be read first."""
     await _refresh_queue_gauges(container.list_queues, container.settings.readiness_timeout)
