@@ -32,6 +32,15 @@ WITH_EVENT_IDS = (
 """Three rows, one of them a duplicate event_id of an earlier row."""
 
 
+async def first_sweep_done(queue: RedisQueue, within: float = 15.0) -> None:
+    """Wait for a worker's first sweep, which runs as it starts (it holds the sweep lock then).
+
+    A sweep that meets a job between its dequeue and its start gives the job up while the worker runs it, which
+    would count one job twice; these tests count every outcome exactly.
+    """
+    await eventually(lambda: queue.redis.exists(queue.namespace("sweep")), bool, within=within)
+
+
 async def scrape(client: AsyncTestClient) -> str:
     response = await client.get("/-/metrics")
     assert response.status_code == 200
@@ -75,6 +84,7 @@ async def test_uploads_and_their_rows_are_counted_exactly(client: AsyncTestClien
 async def test_jobs_are_counted_through_their_lifecycle_with_queue_gauges(
     client: AsyncTestClient, producer: RedisQueue
 ) -> None:
+    await first_sweep_done(producer)
     before = await scrape(client)
     batch_id = (await client.post("/uploads", files={"file": ("e.csv", SEED_CSV, "text/csv")})).json()["batch_id"]
     assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
@@ -162,9 +172,7 @@ async def test_a_worker_process_serves_its_metrics_on_worker_metrics_port(produc
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        # Enqueue only after the worker's first sweep (it holds the sweep lock then): a sweep that met the job
-        # between its dequeue and its start would also give it up, and this test counts every outcome.
-        await eventually(lambda: producer.redis.exists(producer.namespace("sweep")), bool, within=60)
+        await first_sweep_done(producer, within=60)
         # The worker has no MongoDB server to share, so this job fails for good: counted where it ran.
         await producer.enqueue("process_batch", key=processing_job_key("elsewhere"), batch_id="elsewhere")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
