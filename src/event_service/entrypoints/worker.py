@@ -229,15 +229,15 @@ async def run_worker(container: Container) -> None:
     worker = build_worker(container)
     settings = container.settings
     stop_metrics = None
-    if settings.worker_metrics_port is not None:
-        stop_metrics = telemetry.serve_worker_metrics(settings.host, settings.worker_metrics_port)
-    log.info(
-        "worker.started",
-        queue=container.queue.name,
-        concurrency=worker.concurrency,
-        metrics_port=settings.worker_metrics_port,
-    )
     try:
+        if settings.worker_metrics_port is not None:
+            stop_metrics = telemetry.serve_worker_metrics(settings.host, settings.worker_metrics_port)
+        log.info(
+            "worker.started",
+            queue=container.queue.name,
+            concurrency=worker.concurrency,
+            metrics_port=settings.worker_metrics_port,
+        )
         await worker.start()
     finally:
         await container.close()
