@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from event_service.entrypoints.bootstrap import Container
+
+from prometheus_client.parser import text_string_to_metric_families
 
 T = TypeVar("T")
 
@@ -78,3 +81,19 @@ class TcpProxy:
 async def store_sql(container: Container, sql: str, *params: Any) -> list[Any]:
     """Run one statement on the container's SQLite store behind the service's back, as an operator could."""
     return await container.store.database.write(lambda connection: connection.execute(sql, params).fetchall())
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The value of one sample of a Prometheus exposition, 0 when it is absent."""
+    for family in text_string_to_metric_families(exposition):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(key) == value for key, value in labels.items()):
+                return found.value
+    return 0.0
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server process the test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -45,13 +45,20 @@ class Settings(BaseSettings):
     heavy_job_rate: float = Field(5, ge=0, description="heavy jobs started per second, all workers; 0: no limit")
     heavy_job_rows: int = Field(100_000, ge=1, description="rows from which processing a batch is a heavy job")
     reprocess_cron: str = Field("5 0 * * *", description="when (cron, UTC) yesterday's totals are recomputed")
+    readiness_timeout: float = Field(2.0, gt=0, description="seconds each dependency has to answer GET /-/ready")
+    shutdown_grace_seconds: int = Field(
+        30, ge=1, description="seconds in-flight requests have to finish after SIGTERM before the API is killed"
+    )
+    worker_metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="`event-service worker` serves Prometheus metrics on HOST:this port"
+    )
     log_format: str = Field("auto", pattern="^(auto|json|console)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="addresses or networks whose X-Forwarded-For names the client (comma-separated)"
     )
 
-    @field_validator("redis_url", "mongodb_url", "admin_token", mode="before")
+    @field_validator("redis_url", "mongodb_url", "admin_token", "worker_metrics_port", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

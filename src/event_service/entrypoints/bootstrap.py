@@ -16,12 +16,14 @@ from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.redis import (
     RedisDailyTotalsCache,
     RedisDeadLetterStore,
+    RedisHealth,
     RedisRateLimiter,
     RetryPolicy,
     SaqJobQueue,
     ServiceQueue,
 )
 from event_service.adapters.settings import QUEUE_NAME, Settings
+from event_service.application.check_readiness import CheckReadiness
 from event_service.application.dead_letter_job import DeadLetterJob
 from event_service.application.delete_dead_letter import DeleteDeadLetter
 from event_service.application.get_batch import GetBatch
@@ -38,6 +40,7 @@ from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
 from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.stores import Store, open_store, redact_url
 
 log = structlog.get_logger(__name__)
@@ -72,6 +75,7 @@ class Container:
     reprocess_day: ReprocessDay
     schedule_reprocessing: ScheduleReprocessing
     store: Store
+    check_readiness: CheckReadiness
     _pool: InlinePool | ProcessPool
     _totals_cache: RedisDailyTotalsCache
     _valkey: EmbeddedValkey | None = None
@@ -104,6 +108,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         redis_url = valkey.start()
     redis = Redis.from_url(redis_url)
     queue = ServiceQueue(redis, name=QUEUE_NAME)
+    queue.on_enqueued = telemetry.record_enqueued
     store = open_store(settings)
     compute = pool if pool is not None else build_pool(settings.compute_workers)
     clock = SystemClock()
@@ -167,6 +172,9 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         reprocess_day=ReprocessDay(metrics, limiter, totals_cache),
         schedule_reprocessing=ScheduleReprocessing(job_queue, clock),
         store=store,
+        check_readiness=CheckReadiness(
+            {"redis": RedisHealth(redis), "store": store.health}, timeout=settings.readiness_timeout
+        ),
         _pool=compute,
         _totals_cache=totals_cache,
         _valkey=valkey,

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from event_service.adapters.mongo import (
     MongoBatchRepository,
     MongoEventRepository,
+    MongoHealth,
     MongoMetricsRepository,
     connect,
     init_mongo,
@@ -20,7 +21,8 @@ from event_service.adapters.sqlite import (
     SqliteEventRepository,
     SqliteMetricsRepository,
 )
-from event_service.application.ports import BatchRepository, EventRepository, MetricsRepository
+from event_service.adapters.sqlite.health import SqliteHealth
+from event_service.application.ports import BatchRepository, EventRepository, HealthCheck, MetricsRepository
 
 
 def redact_url(url: str) -> str:
@@ -42,6 +44,7 @@ class SqliteStore:
         self.batches: BatchRepository = SqliteBatchRepository(self.database)
         self.events: EventRepository = SqliteEventRepository(self.database)
         self.metrics: MetricsRepository = SqliteMetricsRepository(self.database)
+        self.health: HealthCheck = SqliteHealth(self.database)
 
     async def start(self) -> None:
         if not self.database.opened:
@@ -61,6 +64,7 @@ class MongoStore:
         self.batches: BatchRepository = MongoBatchRepository()
         self.events: EventRepository = MongoEventRepository()
         self.metrics: MetricsRepository = MongoMetricsRepository()
+        self.health: HealthCheck = MongoHealth(self._connection)
 
     async def start(self) -> None:
         await init_mongo(self._connection.database)

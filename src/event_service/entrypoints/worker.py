@@ -23,6 +23,7 @@ from event_service.application.errors import PermanentError
 from event_service.application.ports import DeadLetter
 from event_service.application.reprocess_day import DayReprocessed
 from event_service.domain import calendar_day
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.bootstrap import Container
 
 log = structlog.get_logger(__name__)
@@ -130,10 +131,12 @@ def _reason(job: Job, exception: BaseException | None) -> str:
 
 async def before_process(ctx: Context) -> None:
     log.info("job.started", **_job_fields(ctx["job"]))
+    telemetry.record_started(ctx["job"])
 
 
 async def after_process(ctx: Context) -> None:
     job = ctx["job"]
+    telemetry.record_attempt(job)
     fields = _job_fields(job)
     exception = ctx.get("exception")
     if job.status is Status.COMPLETE:
@@ -167,6 +170,7 @@ async def _dead_letter(container: Container, job: Job, reason: str, traceback_ta
         first_failed_at=datetime.fromisoformat(first) if first else now,
     )
     await container.dead_letter_job(job.queue.name if job.queue else container.queue.name, entry)
+    telemetry.record_dead_lettered(job)
     log.error("job.dead_lettered", dead_letter_id=entry.id, reason=reason, **_job_fields(job))
 
 
@@ -177,6 +181,7 @@ async def _given_up_by_sweep(container: Container, job: Job) -> None:
         "(its worker died or hung) and no attempts are left"
     )
     log.error("job.failed", reason=reason, **_job_fields(job))
+    telemetry.record_lost(job)
     await _dead_letter(container, job, reason, None)
 
 
@@ -217,11 +222,25 @@ def build_worker(container: Container, queue: ServiceQueue | None = None, **over
 
 
 async def run_worker(container: Container) -> None:
-    """Run until SIGINT/SIGTERM; SAQ then stops taking jobs, cancels the running ones and queues them again."""
+    """Run until SIGINT/SIGTERM; SAQ then stops taking jobs, cancels the running ones and queues them again.
+
+    With ``WORKER_METRICS_PORT``, the process's Prometheus metrics are served on ``HOST:WORKER_METRICS_PORT``.
+    """
     worker = build_worker(container)
-    log.info("worker.started", queue=container.queue.name, concurrency=worker.concurrency)
+    settings = container.settings
+    stop_metrics = None
     try:
+        if settings.worker_metrics_port is not None:
+            stop_metrics = telemetry.serve_worker_metrics(settings.host, settings.worker_metrics_port)
+        log.info(
+            "worker.started",
+            queue=container.queue.name,
+            concurrency=worker.concurrency,
+            metrics_port=settings.worker_metrics_port,
+        )
         await worker.start()
     finally:
         await container.close()
+        if stop_metrics is not None:
+            stop_metrics()
         log.info("worker.stopped")

@@ -20,6 +20,7 @@ from event_service.adapters.mongo.documents import (
     RowErrorModel,
     init_mongo,
 )
+from event_service.adapters.mongo.health import MongoHealth
 from event_service.adapters.mongo.repositories import (
     MongoBatchRepository,
     MongoEventRepository,
@@ -36,6 +37,7 @@ __all__ = [
     "MongoBatchRepository",
     "MongoConnection",
     "MongoEventRepository",
+    "MongoHealth",
     "MongoMetricsRepository",
     "RowErrorModel",
     "connect",

@@ -1,6 +1,7 @@
 """Redis adapters: the SAQ job queue, the dead-letter store, the job rate limiter and the daily totals cache."""
 
 from event_service.adapters.redis.dead_letters import RedisDeadLetterStore
+from event_service.adapters.redis.health import RedisHealth
 from event_service.adapters.redis.job_queue import (
     PROCESS_BATCH,
     REPROCESS_DAY,
@@ -18,6 +19,7 @@ __all__ = [
     "REPROCESS_DAY",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",
+    "RedisHealth",
     "RedisRateLimiter",
     "RetryPolicy",
     "SaqJobQueue",

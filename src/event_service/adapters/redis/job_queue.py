@@ -57,17 +57,28 @@ class RetryPolicy:
 
 
 GivenUp = Callable[[Job], Awaitable[None]]
+Enqueued = Callable[[Job], None]
 
 
 class ServiceQueue(RedisQueue):
-    """SAQ's Redis queue, plus a report of the jobs its sweep gives up on.
+    """SAQ's Redis queue, plus a report of the jobs its sweep gives up on, and of the jobs enqueued.
 
     SAQ's sweep puts a stuck job (its worker died, or it outlived its timeout) back in the queue while it has
     attempts left, and otherwise finishes it as aborted without running any hook. ``on_given_up`` hears of those,
     so that they are dead-lettered like every other job that failed for good.
+
+    ``on_enqueued`` hears of every new job enqueued through this queue object (the API's, and the worker's cron
+    jobs), not of an enqueue that found its key already taken.
     """
 
     on_given_up: GivenUp | None = None
+    on_enqueued: Enqueued | None = None
+
+    async def enqueue(self, job_or_func: str | Job, **kwargs: Any) -> Job | None:
+        job = await super().enqueue(job_or_func, **kwargs)
+        if job is not None and self.on_enqueued is not None:
+            self.on_enqueued(job)
+        return job
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
         swept = await super().sweep(lock, abort)

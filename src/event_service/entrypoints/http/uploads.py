@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_400_BAD_RE
 
 from event_service.application.errors import UnsupportedFile
 from event_service.application.ingest_upload import Upload
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.errors import http_error
 from event_service.entrypoints.http.openapi import RATE_LIMITED, UNAVAILABLE, Failure, UploadOperation, failures
@@ -186,6 +187,7 @@ async def upload(
         )
     finally:
         await data.file.close()
+    telemetry.record_upload(outcome.batch, outcome.duplicate)
     return Response(
         UploadBody.of(outcome.batch, outcome.duplicate),
         status_code=HTTP_200_OK if outcome.duplicate else HTTP_201_CREATED,
