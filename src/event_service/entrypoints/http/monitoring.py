@@ -8,7 +8,6 @@ import msgspec
 import structlog
 from litestar import MediaType, Response, get
 from litestar.enums import ScopeType
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -16,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from event_service.application.list_queues import ListQueues
 from event_service.entrypoints import telemetry
 from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.openapi import DocumentedOperation, Failure, failures
 from event_service.entrypoints.http.schemas import HealthBody
 
 log = structlog.get_logger(__name__)
@@ -46,8 +46,25 @@ class NotReadyBody(msgspec.Struct):
     checks: dict[str, str]
 
 
-@get(["/-/live", "/health"], tags=["health"], summary="200 while the process serves (/health is an alias)")
+@get(
+    "/-/live",
+    tags=["health"],
+    summary="200 while the process serves",
+    operation_id="getLiveness",
+    operation_class=DocumentedOperation,
+)
 async def live() -> HealthBody:
+    return HealthBody(status="ok")
+
+
+@get(
+    "/health",
+    tags=["health"],
+    summary="200 while the process serves (the older address of /-/live)",
+    operation_id="getHealth",
+    operation_class=DocumentedOperation,
+)
+async def health() -> HealthBody:
     return HealthBody(status="ok")
 
 
@@ -55,9 +72,12 @@ async def live() -> HealthBody:
     "/-/ready",
     tags=["health"],
     summary="200 when Redis and the store each answer within READINESS_TIMEOUT, else 503 naming what failed",
-    responses={
-        HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(NotReadyBody, description="A dependency failed or did not answer")
-    },
+    operation_id="getReadiness",
+    operation_class=DocumentedOperation,
+    responses=failures(
+        Failure(503, "not-ready", "a dependency failed or did not answer", "not ready: redis: TimeoutError"),
+        bodies={HTTP_503_SERVICE_UNAVAILABLE: NotReadyBody},
+    ),
 )
 async def ready(container: ContainerDependency) -> Response[ReadyBody | NotReadyBody]:
     readiness = await container.check_readiness()
@@ -73,7 +93,12 @@ async def ready(container: ContainerDependency) -> Response[ReadyBody | NotReady
 
 
 @get(
-    "/-/metrics", tags=["health"], summary="Prometheus exposition of this process's metrics", media_type=MediaType.TEXT
+    "/-/metrics",
+    tags=["health"],
+    summary="Prometheus exposition of this process's metrics",
+    media_type=MediaType.TEXT,
+    operation_id="getPrometheusMetrics",
+    operation_class=DocumentedOperation,
 )
 async def metrics(container: ContainerDependency) -> Response[bytes]:
     """Litestar's PrometheusController serves the registry as it is; the queue gauges must be read first."""
@@ -93,4 +118,4 @@ async def _refresh_queue_gauges(list_queues: ListQueues, within: float) -> None:
     telemetry.set_queue_gauges(queues)
 
 
-MONITORING_HANDLERS = [live, ready, metrics]
+MONITORING_HANDLERS = [live, health, ready, metrics]
