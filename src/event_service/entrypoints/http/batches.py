@@ -10,6 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.paging import Offset
 from event_service.entrypoints.http.schemas import (
     BatchBody,
     BatchesPageBody,
@@ -32,7 +33,7 @@ class BatchController(Controller):
         self,
         container: ContainerDependency,
         batch_id: FromPath[str],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> ErrorsPageBody:
         batch, errors = await container.get_batch.errors(batch_id, offset, limit)
@@ -49,7 +50,7 @@ class BatchController(Controller):
 @get("/batches", tags=["batches"], summary="The latest batches first, a page at a time")
 async def list_batches(
     container: ContainerDependency,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
 ) -> BatchesPageBody:
     total, batches = await container.get_batch.recent(offset, limit)

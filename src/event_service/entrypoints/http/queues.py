@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from event_service.application.ports import DeadLetter
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.guards import admin_guard
+from event_service.entrypoints.http.paging import Offset
 from event_service.entrypoints.http.schemas import DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
 
 
@@ -29,7 +30,7 @@ class QueueController(Controller):
         self,
         container: ContainerDependency,
         name: FromPath[str],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> DeadLettersBody:
         entries, total = await container.list_dead_letters(name, offset, limit)

@@ -16,6 +16,7 @@ from event_service.application.errors import UnsupportedFile
 from event_service.application.ingest_upload import Upload
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.errors import http_error
+from event_service.entrypoints.http.form_parts import FormParts
 from event_service.entrypoints.http.schemas import ErrorBody, UploadBody
 
 _CSV_TYPES = {
@@ -63,6 +64,7 @@ def _form_error(request: Request, exc: HTTPException) -> Response[ErrorBody]:
 @post(
     "/uploads",
     exception_handlers={ClientException: _form_error},
+    middleware=[FormParts(allowed=frozenset({"file"}))],
     status_code=HTTP_201_CREATED,
     summary="Upload a CSV file of events",
     description=(
