@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     mongodb_url: str | None = None
     mongodb_db: str = "event_service"
     admin_token: SecretStr | None = None
+    redis_timeout: float = Field(
+        3.0, ge=1.5, description="seconds to connect to Redis or wait for one reply; above the worker's 1 s dequeue"
+    )
+    mongodb_timeout_ms: int = Field(
+        3000, ge=100, description="milliseconds to find a MongoDB server, connect to it, or wait for one reply"
+    )
     max_upload_bytes: int = Field(1 << 30, gt=0)
     upload_rate_limit: int = Field(60, gt=0, description="uploads per minute per client")
     process_rate_limit: int = Field(120, gt=0, description="process requests per minute per client")

@@ -107,9 +107,11 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
     if redis_url is None:
         valkey = EmbeddedValkey()
         redis_url = valkey.start()
-    redis = Redis.from_url(redis_url)
+    redis = Redis.from_url(
+        redis_url, socket_timeout=settings.redis_timeout, socket_connect_timeout=settings.redis_timeout
+    )
     queue = ServiceQueue(redis, name=QUEUE_NAME)
-    mongo = connect(settings.mongodb_url, settings.mongodb_db)
+    mongo = connect(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout_ms)
     compute = pool if pool is not None else build_pool(settings.compute_workers)
     clock = SystemClock()
     batches = MongoBatchRepository()

@@ -13,8 +13,9 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from redis.exceptions import ConnectionError as RedisConnectionError
 
+from event_service.adapters.mongo import MONGO_OUTAGES
+from event_service.adapters.redis import REDIS_OUTAGES
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
@@ -29,7 +30,7 @@ from event_service.application.errors import (
     UploadTooLarge,
 )
 from event_service.domain import FIRST_ERRORS, DomainError
-from event_service.entrypoints.http.schemas import ErrorBody, RowErrorsBody
+from event_service.entrypoints.http.schemas import DependencyErrorBody, ErrorBody, RowErrorsBody
 
 log = structlog.get_logger(__name__)
 
@@ -43,8 +44,10 @@ _STATUS: dict[type[Exception], int] = {
     UnreadableUpload: HTTP_422_UNPROCESSABLE_ENTITY,
     IdempotencyKeyReused: HTTP_422_UNPROCESSABLE_ENTITY,
     StrictModeRejected: HTTP_422_UNPROCESSABLE_ENTITY,
-    QueueUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for a failing dependency tells clients to wait: a failover or a restart, not a long outage."""
 
 
 def _json(body: ErrorBody, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
@@ -66,9 +69,19 @@ def domain_error(_: Request, exc: Exception) -> Response[ErrorBody]:
     return _json(ErrorBody(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
 
 
-def redis_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
-    log.warning("redis.unavailable", error=str(exc))
-    return _json(ErrorBody(HTTP_503_SERVICE_UNAVAILABLE, "a backing service (Redis) is unavailable; try again shortly"))
+def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
+    """The one mapping of a store or queue outage, from any adapter or use case: 503, Retry-After, and which
+    dependency failed. A queue outage reaches here as QueueUnavailable, the rest as the client library's error."""
+    dependency = "MongoDB" if isinstance(exc, MONGO_OUTAGES) else "Redis"
+    log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
+    # The kind of failure, not the library's text: that names internal hosts and ports.
+    message = str(exc) if isinstance(exc, QueueUnavailable) else f"{dependency} is unavailable ({type(exc).__name__})"
+    return _json(
+        DependencyErrorBody(
+            HTTP_503_SERVICE_UNAVAILABLE, f"{message}; try again in a few seconds", dependency=dependency.lower()
+        ),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
@@ -91,7 +104,8 @@ def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
 EXCEPTION_HANDLERS = {
     ApplicationError: application_error,
     DomainError: domain_error,
-    RedisConnectionError: redis_unavailable,
+    QueueUnavailable: dependency_unavailable,
+    **dict.fromkeys(REDIS_OUTAGES + MONGO_OUTAGES, dependency_unavailable),
     HTTPException: http_error,
     Exception: unexpected_error,
 }

@@ -16,6 +16,11 @@ class ErrorBody(msgspec.Struct):
     message: str
 
 
+class DependencyErrorBody(ErrorBody):
+    dependency: str
+    """``redis`` or ``mongodb``: which backing service failed."""
+
+
 class RowErrorsBody(ErrorBody):
     rows_total: int
     rows_rejected: int
