@@ -19,6 +19,7 @@ from event_service.adapters.redis import REDIS_OUTAGES
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
+    ComputeUnavailable,
     CorruptBatch,
     DeadLetterNotFound,
     IdempotencyKeyReused,
@@ -69,16 +70,24 @@ def domain_error(_: Request, exc: Exception) -> Response[ErrorBody]:
     return _json(ErrorBody(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
 
 
+def _dependency(exc: Exception) -> str:
+    if isinstance(exc, ComputeUnavailable):
+        return "parser pool"
+    return "MongoDB" if isinstance(exc, MONGO_OUTAGES) else "Redis"
+
+
 def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
     """The one mapping of a store or queue outage, from any adapter or use case: 503, Retry-After, and which
     dependency failed. A queue outage reaches here as QueueUnavailable, the rest as the client library's error."""
-    dependency = "MongoDB" if isinstance(exc, MONGO_OUTAGES) else "Redis"
+    dependency = _dependency(exc)
     log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
     # The kind of failure, not the library's text: that names internal hosts and ports.
-    message = str(exc) if isinstance(exc, QueueUnavailable) else f"{dependency} is unavailable ({type(exc).__name__})"
+    message = str(exc) if isinstance(exc, ApplicationError) else f"{dependency} is unavailable ({type(exc).__name__})"
     return _json(
         DependencyErrorBody(
-            HTTP_503_SERVICE_UNAVAILABLE, f"{message}; try again in a few seconds", dependency=dependency.lower()
+            HTTP_503_SERVICE_UNAVAILABLE,
+            f"{message}; try again in a few seconds",
+            dependency=dependency.lower().replace(" ", "_"),
         ),
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -105,6 +114,7 @@ EXCEPTION_HANDLERS = {
     ApplicationError: application_error,
     DomainError: domain_error,
     QueueUnavailable: dependency_unavailable,
+    ComputeUnavailable: dependency_unavailable,
     **dict.fromkeys(REDIS_OUTAGES + MONGO_OUTAGES, dependency_unavailable),
     HTTPException: http_error,
     Exception: unexpected_error,
