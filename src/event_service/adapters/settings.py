@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     job_retry_max_delay: float = Field(60.0, gt=0)
     job_timeout: int = Field(300, ge=1)
     metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
+    worker_shutdown_grace: int = Field(
+        30, ge=0, description="seconds a stopping worker lets its running jobs finish before cancelling them"
+    )
     worker_sweep_interval: int = Field(60, ge=1, description="seconds between a worker's looks for stuck jobs")
     dlq_max_entries: int = Field(10_000, ge=1, description="dead letters kept per queue, oldest dropped first")
     dlq_retention_days: float = Field(7, gt=0, description="days a dead letter is kept")

@@ -41,6 +41,7 @@ from event_service.application.list_queues import ListQueues
 from event_service.application.ports import ComputePool, JobWeight
 from event_service.application.process_batch import ProcessBatch
 from event_service.application.purge_dead_letters import PurgeDeadLetters
+from event_service.application.record_job_aborted import RecordJobAborted
 from event_service.application.record_job_retry import RecordJobRetry
 from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
@@ -71,6 +72,7 @@ class Container:
     # The queue: retries, dead letters, rates, midnight reprocessing.
     job_queue: SaqJobQueue
     record_job_retry: RecordJobRetry
+    record_job_aborted: RecordJobAborted
     get_dead_letter: GetDeadLetter
     retry_dead_letter: RetryDeadLetter
     delete_dead_letter: DeleteDeadLetter
@@ -165,6 +167,7 @@ def build_container(settings: Settings, *, pool: ComputePool | None = None) -> C
         dead_letter_job=DeadLetterJob(dead_letters, batches, clock),
         job_queue=job_queue,
         record_job_retry=RecordJobRetry(batches, clock),
+        record_job_aborted=RecordJobAborted(batches, clock),
         get_dead_letter=GetDeadLetter(dead_letters, {QUEUE_NAME}),
         retry_dead_letter=RetryDeadLetter(dead_letters, {QUEUE_NAME: job_queue}, batches, clock),
         delete_dead_letter=DeleteDeadLetter(dead_letters, {QUEUE_NAME}),
