@@ -67,7 +67,8 @@ async def test_a_stopping_worker_lets_its_running_job_finish(
     batch = await container.get_batch(batch_id)
     assert (batch.status, batch.last_error) == (BatchStatus.PROCESSED, None)
     job = await container.queue.job(processing_job_key(batch_id))
-    assert job is not None and job.status is Status.COMPLETE
+    assert job is not None
+    assert job.status is Status.COMPLETE
     assert job.attempts == 1
 
 
@@ -87,13 +88,11 @@ async def test_a_stop_with_no_job_running_is_quick_despite_the_grace_period(cont
 async def test_an_aborted_job_leaves_its_batch_failed_and_a_plain_process_request_runs_it_again(
     running: tuple[Container, ServiceWorker, Gated, str],
 ) -> None:
-    container, worker, gate, batch_id = running
+    container, _, gate, batch_id = running
     job = await container.queue.job(processing_job_key(batch_id))
     assert job is not None
     await container.queue.abort(job, "aborted from the dashboard")
-    failed = await eventually(
-        lambda: container.get_batch(batch_id), lambda batch: batch.status is BatchStatus.FAILED
-    )
+    failed = await eventually(lambda: container.get_batch(batch_id), lambda batch: batch.status is BatchStatus.FAILED)
     assert failed.last_error == "aborted: aborted from the dashboard"
 
     gate.release.set()
