@@ -91,7 +91,9 @@ async def reprocess_yesterday(ctx: Context, *, date: str | None = None) -> dict[
     """
     job = ctx["job"]
     if date is None:
-        tick = datetime.fromtimestamp(job.scheduled, UTC) if job.scheduled else datetime.now(UTC)
+        # The tick, or now for a run that was started early by hand (its tick still ahead).
+        now = datetime.now(UTC)
+        tick = min(datetime.fromtimestamp(job.scheduled, UTC), now) if job.scheduled else now
         date = (tick - timedelta(days=1)).date().isoformat()
         job.kwargs = {**(job.kwargs or {}), "date": date}
     scheduled = await _container(ctx).schedule_reprocessing(_day(date))
@@ -234,9 +236,13 @@ class ServiceWorker(Worker):
         self.event.set()
         upkeep = [task for task in self.tasks if task.get_name() != "process"]
         self.tasks.difference_update(upkeep)
-        for task in upkeep:
-            task.cancel()
-        await asyncio.gather(*upkeep, return_exceptions=True)
+        pending = set(upkeep)
+        while pending:
+            # Again until they end: a cancellation that lands inside a Redis call can be swallowed there, and the
+            # loop would then sleep out its interval.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.1)
         await super().stop()
 
 
