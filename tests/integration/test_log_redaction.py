@@ -23,7 +23,10 @@ def json_logs() -> Iterator[io.StringIO]:
     """The service's real logging set-up, its JSON lines written to a buffer; undone afterwards."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    config = structlog.get_config()
+    # Loggers first used here must not stay bound to this set-up: later tests capture logs with structlog's.
     configure_logging("json", "INFO")
+    structlog.configure(cache_logger_on_first_use=False)
     buffer = io.StringIO()
     handler = root.handlers[0]
     assert isinstance(handler, logging.StreamHandler)
@@ -31,7 +34,7 @@ def json_logs() -> Iterator[io.StringIO]:
     try:
         yield buffer
     finally:
-        structlog.reset_defaults()
+        structlog.configure(**config)
         root.handlers[:] = handlers
         root.setLevel(level)
 
@@ -43,7 +46,7 @@ def _lines(buffer: io.StringIO) -> list[dict]:
 async def test_the_backends_line_shows_redis_url_without_its_password(json_logs: io.StringIO, redis_url: str) -> None:
     with_password = redis_url.replace("redis://", f"redis://default:{PASSWORD}@")
     container = build_container(load_settings(redis_url=with_password, mongodb_url=None), pool=InlinePool())
-    container._pool.close()
+    await container.close()
     lines = _lines(json_logs)
     backends = next(line for line in lines if line["event"] == "backends")
     assert backends["redis_url"] == redis_url.replace("redis://", "redis://default:***@")
@@ -52,7 +55,7 @@ async def test_the_backends_line_shows_redis_url_without_its_password(json_logs:
 
 async def test_the_generated_admin_token_is_still_shown_once(json_logs: io.StringIO, redis_url: str) -> None:
     container = build_container(load_settings(redis_url=redis_url, mongodb_url=None), pool=InlinePool())
-    container._pool.close()
+    await container.close()
     generated = [line for line in _lines(json_logs) if line["event"] == "admin.token_generated"]
     assert [line["admin_token"] for line in generated] == [container.admin_token]
 
