@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,10 +37,13 @@ async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool
 
 class TcpProxy:
     """Forwards a local port to a server. ``cut()`` drops every connection at once and refuses new ones: what the
-    network sees when the process holding those connections dies."""
+    network sees when the process holding those connections dies. ``hang()`` keeps every connection open and
+    accepts new ones, but swallows all bytes: a server that never answers. ``retarget()`` drops the connections
+    and forwards new ones to another server: a failover."""
 
     def __init__(self, host: str, port: int) -> None:
         self._target = (host, port)
+        self._hung = False
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._pumps: set[asyncio.Task[None]] = set()
@@ -56,10 +60,11 @@ class TcpProxy:
             self._pumps.add(task)
             task.add_done_callback(self._pumps.discard)
 
-    @staticmethod
-    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                if self._hung:
+                    continue
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -67,11 +72,23 @@ class TcpProxy:
         finally:
             writer.transport.abort()
 
+    def hang(self, hung: bool = True) -> None:
+        self._hung = hung
+
+    async def retarget(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        await self._drop_connections()
+
     async def cut(self) -> None:
         assert self._server is not None
         self._server.close()
+        await self._drop_connections()
+        await self._server.wait_closed()
+
+    async def _drop_connections(self) -> None:
         for writer in self._writers:
             writer.transport.abort()
+        self._writers.clear()
         for task in list(self._pumps):
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
@@ -97,3 +114,32 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class ThreadedTcpProxy:
+    """A TcpProxy on an event loop in a thread of its own. Litestar's test client runs the app on another thread
+    and blocks the test's loop during each request, so a proxy on the test's loop would stall every request."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.proxy = TcpProxy(host, port)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Awaitable[T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(10)  # type: ignore[arg-type]
+
+    def start(self) -> int:
+        return self._run(self.proxy.start())
+
+    def hang(self, hung: bool = True) -> None:
+        self._loop.call_soon_threadsafe(self.proxy.hang, hung)
+
+    def retarget(self, host: str, port: int) -> None:
+        self._run(self.proxy.retarget(host, port))
+
+    def close(self) -> None:
+        self._run(self.proxy.cut())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()

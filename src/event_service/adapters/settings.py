@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         True, description="run the SAQ worker inside the API process; `event-service api` sets it to false"
     )
     admin_token: SecretStr | None = None
+    redis_timeout: float = Field(
+        3.0, ge=1.5, description="seconds to connect to Redis or wait for one reply; above the worker's 1 s dequeue"
+    )
+    mongodb_timeout_ms: int = Field(
+        3000, ge=100, description="milliseconds to find a MongoDB server, connect to it, or wait for one reply"
+    )
     max_upload_bytes: int = Field(1 << 30, gt=0)
     upload_rate_limit: int = Field(60, gt=0, description="uploads per minute per client")
     process_rate_limit: int = Field(120, gt=0, description="process requests per minute per client")
@@ -38,6 +44,9 @@ class Settings(BaseSettings):
     job_retry_max_delay: float = Field(60.0, gt=0)
     job_timeout: int = Field(300, ge=1)
     metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
+    worker_shutdown_grace: int = Field(
+        30, ge=0, description="seconds a stopping worker lets its running jobs finish before cancelling them"
+    )
     worker_sweep_interval: int = Field(60, ge=1, description="seconds between a worker's looks for stuck jobs")
     dlq_max_entries: int = Field(10_000, ge=1, description="dead letters kept per queue, oldest dropped first")
     dlq_retention_days: float = Field(7, gt=0, description="days a dead letter is kept")

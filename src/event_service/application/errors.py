@@ -53,6 +53,10 @@ class QueueUnavailable(ApplicationError):
     """The job queue cannot be reached right now."""
 
 
+class ComputeUnavailable(ApplicationError):
+    """A parser process died while it held part of this upload; nothing of the upload was kept."""
+
+
 class UnknownQueue(ApplicationError):
     def __init__(self, name: str) -> None:
         super().__init__(f"queue {name!r} does not exist")

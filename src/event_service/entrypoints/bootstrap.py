@@ -35,6 +35,7 @@ from event_service.application.list_queues import ListQueues
 from event_service.application.ports import JobWeight
 from event_service.application.process_batch import ProcessBatch
 from event_service.application.purge_dead_letters import PurgeDeadLetters
+from event_service.application.record_job_aborted import RecordJobAborted
 from event_service.application.record_job_retry import RecordJobRetry
 from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
@@ -67,6 +68,7 @@ class Container:
     # The queue: retries, dead letters, rates, midnight reprocessing.
     job_queue: SaqJobQueue
     record_job_retry: RecordJobRetry
+    record_job_aborted: RecordJobAborted
     get_dead_letter: GetDeadLetter
     retry_dead_letter: RetryDeadLetter
     delete_dead_letter: DeleteDeadLetter
@@ -106,7 +108,9 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
     if redis_url is None:
         valkey = EmbeddedValkey(data_dir=settings.data_dir / "valkey")
         redis_url = valkey.start()
-    redis = Redis.from_url(redis_url)
+    redis = Redis.from_url(
+        redis_url, socket_timeout=settings.redis_timeout, socket_connect_timeout=settings.redis_timeout
+    )
     queue = ServiceQueue(redis, name=QUEUE_NAME)
     queue.on_enqueued = telemetry.record_enqueued
     store = open_store(settings)
@@ -164,6 +168,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         dead_letter_job=DeadLetterJob(dead_letters, batches, clock),
         job_queue=job_queue,
         record_job_retry=RecordJobRetry(batches, clock),
+        record_job_aborted=RecordJobAborted(batches, clock),
         get_dead_letter=GetDeadLetter(dead_letters, {QUEUE_NAME}),
         retry_dead_letter=RetryDeadLetter(dead_letters, {QUEUE_NAME: job_queue}, batches, clock),
         delete_dead_letter=DeleteDeadLetter(dead_letters, {QUEUE_NAME}),

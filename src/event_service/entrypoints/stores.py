@@ -58,8 +58,8 @@ class SqliteStore:
 class MongoStore:
     kind = "mongodb"
 
-    def __init__(self, url: str, db_name: str) -> None:
-        self._connection = connect(url, db_name)
+    def __init__(self, url: str, db_name: str, timeout_ms: int) -> None:
+        self._connection = connect(url, db_name, timeout_ms)
         self.location = f"{redact_url(url)} database {db_name}"
         self.batches: BatchRepository = MongoBatchRepository()
         self.events: EventRepository = MongoEventRepository()
@@ -78,5 +78,5 @@ Store = SqliteStore | MongoStore
 
 def open_store(settings: Settings) -> Store:
     if settings.mongodb_url is not None:
-        return MongoStore(settings.mongodb_url, settings.mongodb_db)
+        return MongoStore(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout_ms)
     return SqliteStore(settings.sqlite_path)

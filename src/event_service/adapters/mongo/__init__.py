@@ -9,7 +9,7 @@ Typical wiring::
     mongo.close()
 """
 
-from event_service.adapters.mongo.client import MongoConnection, connect
+from event_service.adapters.mongo.client import MONGO_OUTAGES, MongoConnection, connect
 from event_service.adapters.mongo.documents import (
     ALL_DOCUMENTS,
     BatchDocument,
@@ -29,6 +29,7 @@ from event_service.adapters.mongo.repositories import (
 
 __all__ = [
     "ALL_DOCUMENTS",
+    "MONGO_OUTAGES",
     "BatchDocument",
     "BatchErrorDocument",
     "ContributionDocument",

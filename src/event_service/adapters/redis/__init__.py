@@ -12,10 +12,12 @@ from event_service.adapters.redis.job_queue import (
     reprocessing_job_key,
 )
 from event_service.adapters.redis.metrics_cache import RedisDailyTotalsCache
+from event_service.adapters.redis.outages import REDIS_OUTAGES
 from event_service.adapters.redis.rate_limiter import RedisRateLimiter
 
 __all__ = [
     "PROCESS_BATCH",
+    "REDIS_OUTAGES",
     "REPROCESS_DAY",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",

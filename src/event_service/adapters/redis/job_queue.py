@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from saq import Job, Queue, Status
 from saq.queue.redis import RedisQueue
 
+from event_service.adapters.redis.outages import REDIS_OUTAGES
 from event_service.application.errors import QueueUnavailable
 from event_service.application.ports import JobRef, QueueStats
 
@@ -21,7 +20,7 @@ REPROCESS_DAY = "reprocess_day"
 
 log = structlog.get_logger(__name__)
 
-_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+_UNREACHABLE: tuple[type[Exception], ...] = (*REDIS_OUTAGES, OSError)
 
 
 def processing_job_key(batch_id: str) -> str:
@@ -112,7 +111,7 @@ class SaqJobQueue:
         try:
             info = await self._queue.info()
         except _UNREACHABLE as exc:
-            raise QueueUnavailable("the job queue (Redis) cannot be reached; try again shortly") from exc
+            raise QueueUnavailable(f"the job queue (Redis) cannot be reached ({type(exc).__name__})") from exc
         return QueueStats(
             queued=info["queued"], active=info["active"], scheduled=info["scheduled"], workers=len(info["workers"])
         )
@@ -128,6 +127,6 @@ class SaqJobQueue:
                 log.info("job.already_enqueued", job_key=key, function=function, job_status=status)
                 return JobRef(key=key, status=status, created=False)
         except _UNREACHABLE as exc:
-            raise QueueUnavailable("the job queue (Redis) cannot be reached; try again shortly") from exc
+            raise QueueUnavailable(f"the job queue (Redis) cannot be reached ({type(exc).__name__})") from exc
         log.info("job.enqueued", job_key=key, function=function, queue=self.name)
         return JobRef(key=key, status=Status.QUEUED.value, created=True)

@@ -23,6 +23,7 @@ from event_service.entrypoints.http.openapi import (
     DocumentedOperation,
     failures,
 )
+from event_service.entrypoints.http.paging import Offset
 from event_service.entrypoints.http.schemas import DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
 
 
@@ -52,7 +53,7 @@ class QueueController(Controller):
         self,
         container: ContainerDependency,
         name: FromPath[str],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> DeadLettersBody:
         entries, total = await container.list_dead_letters(name, offset, limit)

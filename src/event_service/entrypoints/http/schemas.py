@@ -20,6 +20,11 @@ class ErrorBody(msgspec.Struct):
     message: str
 
 
+class DependencyErrorBody(ErrorBody):
+    dependency: str
+    """``redis`` or ``mongodb``: which backing service failed."""
+
+
 class RowErrorsBody(ErrorBody):
     """An upload that cannot be ingested. With `strict=true` the body also holds the counts and the first bad rows;
     the upload's other 422s send the plain error fields."""

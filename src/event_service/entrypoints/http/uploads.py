@@ -19,6 +19,7 @@ from event_service.application.ingest_upload import Upload
 from event_service.entrypoints import telemetry
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.errors import http_error
+from event_service.entrypoints.http.form_parts import FormParts
 from event_service.entrypoints.http.openapi import RATE_LIMITED, UNAVAILABLE, Failure, UploadOperation, failures
 from event_service.entrypoints.http.schemas import ErrorBody, UploadBody, UploadRejected
 
@@ -134,6 +135,7 @@ _FAILURES = failures(
 @post(
     "/uploads",
     exception_handlers={ClientException: _form_error, UnicodeDecodeError: _undecodable_form},
+    middleware=[FormParts(allowed=frozenset({"file"}))],
     status_code=HTTP_201_CREATED,
     operation_id="uploadFile",
     operation_class=UploadOperation,
