@@ -121,11 +121,14 @@ class Recording:
             self.output.unlink(missing_ok=True)
 
 
-def stack_has_function(function: str, where: str) -> Callable[[list[tuple[str, str]]], bool]:
-    """A frame of exactly ``function`` in a file whose short name starts with ``where``."""
+def generator_in(function: str, where: str) -> Callable[[list[tuple[str, str]]], bool]:
+    """A generator expression running under ``function`` (py-spy names it ``Class.function``) in ``where``."""
 
     def matches(frames: list[tuple[str, str]]) -> bool:
-        return any(f == function and w.startswith(where) for f, w in frames)
+        for index, (f, w) in enumerate(frames):
+            if w.startswith(where) and (f == function or f.endswith(f".{function}")):
+                return any(inner.endswith("<genexpr>") for inner, _ in frames[index + 1 :])
+        return False
 
     return matches
 
@@ -148,7 +151,7 @@ def upload_categories() -> list[tuple[str, Callable[[list[tuple[str, str]]], boo
     return [
         (PARSING, stack_has("parse_chunk")),
         # Before the SQLite label: executemany pulls the rows from a generator, on the store's writer thread.
-        (EVENT_ROWS, stack_has_function("<genexpr>", "event_service/adapters/sqlite/")),
+        (EVENT_ROWS, generator_in("_insert", "event_service/adapters/sqlite/repositories.py")),
         (SQLITE_WRITES, stack_has("event_service/adapters/sqlite/", "stdlib/sqlite3/")),
         ("sha256 + reading the spooled file", stack_has("digest", "_blocks", "iter_record_chunks")),
         ("multipart receive (Litestar)", stack_has("multipart", "parse_multipart_form", "form")),

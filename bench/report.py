@@ -331,8 +331,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"inline figure). The server process is busy {u['inline']['server_cpu_per_wall']:.2f} CPU-seconds per "
         f"second during an upload, and of its interpreter samples: {_split(pu['split'])}. py-spy `--gil` "
         "samples only the thread holding the GIL, and the sqlite3 module releases it while SQLite itself works, "
-        "so the store's figure is the Python side of the writes (building each row, binding its values) and "
-        "leaves out SQLite's own time on the writer thread."
+        "so the two SQLite figures are the Python side of the writes (building each row; binding its values "
+        "and the adapter's other Python) and leave out SQLite's own time on the writer thread."
         + (
             f" That Python side of the store ({_store_share(pu['split']) * 100:.0f} %) outweighs "
             f"the parsing ({pu['split'].get(PARSING, 0.0) * 100:.0f} %), and the SQLite writer thread and the "

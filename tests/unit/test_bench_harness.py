@@ -69,13 +69,13 @@ def test_profiles_are_summarised_by_frame_package_and_category(tmp_path: Path) -
 
 def test_an_uploads_samples_in_the_sqlite_adapter_are_split_into_row_building_and_the_rest(tmp_path: Path) -> None:
     repositories = "/w/src/event_service/adapters/sqlite/repositories.py"
-    writer = (
-        "run (/usr/lib/python3.11/threading.py:975);_transaction (/w/src/event_service/adapters/sqlite/database.py:99)"
-    )
+    writer = "run (/usr/lib/python3.11/threading.py:975);SqliteDatabase._transaction (/w/src/event_service/"
+    writer += "adapters/sqlite/database.py:99);SqliteEventRepository.add_many.<locals>.<lambda> "
+    writer += f"({repositories}:209);SqliteEventRepository._insert ({repositories}:217)"
     raw = tmp_path / "raw.txt"
     raw.write_text(
-        f"{writer};<lambda> ({repositories}:209);_insert ({repositories}:217);<genexpr> ({repositories}:220) 3\n"
-        f"{writer};<lambda> ({repositories}:209);_insert ({repositories}:217) 2\n"
+        f"{writer};SqliteEventRepository._insert.<locals>.<genexpr> ({repositories}:220) 3\n"
+        f"{writer} 2\n"
         "handle (/w/src/event_service/application/ingest_upload.py:120);"
         "parse_chunk (/w/src/event_service/domain/events.py:90) 5\n"
     )
