@@ -92,7 +92,6 @@ class TcpProxy:
         for task in list(self._pumps):
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
-        await self._server.wait_closed()
 
 
 async def store_sql(container: Container, sql: str, *params: Any) -> list[Any]:
