@@ -16,13 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import msgspec
-import structlog
 
 from event_service.application.errors import ComputeUnavailable
 from event_service.domain import Header, ParsedChunk, TimestampBounds, parse_chunk
 
 _decoder = msgspec.msgpack.Decoder(ParsedChunk)
-log = structlog.get_logger(__name__)
 
 
 def _parse_encoded(chunk: bytes, header: Header, bounds: TimestampBounds, keep_events: bool) -> bytes:
@@ -46,9 +44,19 @@ class ProcessPool:
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """A new executor in place of ``broken``, unless another upload replaced it first."""
         if self._executor is broken:
-            log.warning("compute_pool.replaced", reason="a parser process died", workers=self._workers)
+            # Imported here: `summarize` runs this pool on a library install, which has no structlog.
+            import structlog
+
+            structlog.get_logger(__name__).warning(
+                "compute_pool.replaced", reason="a parser process died", workers=self._workers
+            )
             self._executor = self._new_executor()
+            survivors = list(broken._processes.values())
             broken.shutdown(wait=False, cancel_futures=True)
+            # A child killed while holding the call queue's lock leaves its siblings blocked on that lock for good,
+            # and CPython 3.11 joins them without terminating them first: the process would hang at exit.
+            for process in survivors:
+                process.terminate()
 
     def _submit(
         self, chunk: bytes, header: Header, bounds: TimestampBounds, keep_events: bool
