@@ -7,6 +7,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -19,6 +20,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
+    BatchStillIngesting,
+    ClaimLost,
     CorruptBatch,
     DeadLetterNotFound,
     IdempotencyKeyReused,
@@ -38,6 +41,8 @@ _STATUS: dict[type[Exception], int] = {
     BatchNotFound: HTTP_404_NOT_FOUND,
     UnknownQueue: HTTP_404_NOT_FOUND,
     DeadLetterNotFound: HTTP_404_NOT_FOUND,
+    BatchStillIngesting: HTTP_409_CONFLICT,
+    ClaimLost: HTTP_503_SERVICE_UNAVAILABLE,
     CorruptBatch: HTTP_500_INTERNAL_SERVER_ERROR,
     UploadTooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     UnsupportedFile: HTTP_415_UNSUPPORTED_MEDIA_TYPE,
