@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     job_retry_delay: float = Field(1.0, ge=0)
     job_retry_max_delay: float = Field(60.0, gt=0)
     job_timeout: int = Field(300, ge=1)
+    ingest_timeout: int = Field(
+        3600, ge=1, description="seconds after which a batch still ingesting is a dead upload's, and is swept"
+    )
     metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
     worker_sweep_interval: int = Field(60, ge=1, description="seconds between a worker's looks for stuck jobs")
     dlq_max_entries: int = Field(10_000, ge=1, description="dead letters kept per queue, oldest dropped first")

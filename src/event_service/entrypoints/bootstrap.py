@@ -38,6 +38,8 @@ from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
 from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
+from event_service.application.sweep_stale_claims import SweepStaleClaims
+from event_service.entrypoints.claim_sweeper import ClaimSweeper
 from event_service.entrypoints.stores import Store, open_store, redact_url
 
 log = structlog.get_logger(__name__)
@@ -75,6 +77,7 @@ class Container:
     _pool: InlinePool | ProcessPool
     _totals_cache: RedisDailyTotalsCache
     _valkey: EmbeddedValkey | None = None
+    _claim_sweeper: ClaimSweeper | None = None
     _started: bool = field(default=False)
 
     async def start(self) -> None:
@@ -82,9 +85,13 @@ class Container:
         if self._started:
             return
         await self.store.start()
+        if self._claim_sweeper is not None:
+            self._claim_sweeper.start()
         self._started = True
 
     async def close(self) -> None:
+        if self._claim_sweeper is not None:
+            await self._claim_sweeper.stop()
         await self._totals_cache.aclose()
         await self.redis.aclose()
         self.store.close()
@@ -170,4 +177,8 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         _pool=compute,
         _totals_cache=totals_cache,
         _valkey=valkey,
+        _claim_sweeper=ClaimSweeper(
+            SweepStaleClaims(batches, events, clock, timedelta(seconds=settings.ingest_timeout)),
+            settings.ingest_timeout,
+        ),
     )
