@@ -82,6 +82,9 @@ class CountingBatches:
         )
         return self.batches[batch_id]
 
+    async def event_types(self) -> set[str]:
+        return set()
+
     async def find_by_sha256(self, sha256: str) -> Batch | None:
         return next((b for b in self.batches.values() if b.sha256 == sha256), None)
 

@@ -508,3 +508,12 @@ async def test_concurrent_writers_and_recomputes_end_with_exact_totals(store: St
     await asyncio.gather(*(writer(n) for n in range(1, 13)), *(reader() for _ in range(6)))
     for day in days:
         assert await store.metrics.daily_totals(day) == {"signup": sum(range(1, 13)), "view": 12}
+
+
+async def test_event_types_are_every_type_a_stored_batch_counts(store: Store) -> None:
+    assert await store.batches.event_types() == set()
+    await store.batches.add(make_batch("b1"))
+    await store.batches.add(
+        msgspec.structs.replace(make_batch("b2"), counts={"2025-11-14": {"a.b": 1, "$x": 2, "café": 1}})
+    )
+    assert await store.batches.event_types() == {"signup", "purchase", "a.b", "$x", "café"}

@@ -9,10 +9,13 @@ from typing import BinaryIO
 
 from event_service.application.csv_stream import digest, read_chunks, validate_csv
 from event_service.application.errors import ClaimLost, DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
+from event_service.application.event_type_cap import EventTypeCap
 from event_service.application.ports import BatchRepository, Clock, ComputePool, EventRepository, IdGenerator
 from event_service.domain import Batch, BatchStatus, IngestReport, ParsedChunk, RowError, TimestampBounds
 from event_service.domain.framing import DEFAULT_CHUNK_BYTES
 from event_service.domain.timestamps import DEFAULT_EARLIEST, DEFAULT_FUTURE_TOLERANCE
+
+DEFAULT_MAX_EVENT_TYPES = 1000
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class IngestLimits:
     stored_errors_per_batch: int = 100_000
     earliest: datetime = DEFAULT_EARLIEST
     future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE
+    max_event_types: int = DEFAULT_MAX_EVENT_TYPES
+    """Distinct event types the whole service accepts: rows of a new type past it are rejected."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,10 @@ class IngestUpload:
 
         now = self._clock.now()
         bounds = TimestampBounds.around(now, self._limits.earliest, self._limits.future_tolerance)
+        # Read once per upload: the types of the batches stored when it starts.
+        known_types = await self._batches.event_types()
         if upload.strict:
-            report = await self._read(upload.file, gzipped, bounds, batch_id=None)
+            report = await self._read(upload.file, gzipped, bounds, known_types, batch_id=None)
             if report.rows_rejected:
                 raise StrictModeRejected(report)
 
@@ -102,7 +109,7 @@ class IngestUpload:
                 raise
             return IngestOutcome(existing, duplicate=True)
         try:
-            report = await self._read(upload.file, gzipped, bounds, batch_id)
+            report = await self._read(upload.file, gzipped, bounds, known_types, batch_id)
             batch = await self._batches.finish_ingestion(batch_id, report, self._clock.now())
             if batch is None:
                 raise ClaimLost(
@@ -128,7 +135,9 @@ class IngestUpload:
         await self._events.delete_batch(batch_id)
         await self._batches.delete(batch_id)
 
-    async def _read(self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, batch_id: str | None) -> IngestReport:
+    async def _read(
+        self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, known_types: set[str], batch_id: str | None
+    ) -> IngestReport:
         """Validate the file; with a ``batch_id``, also store its valid events and errors as they come."""
         stored_errors = 0
         report = IngestReport()
@@ -150,4 +159,5 @@ class IngestUpload:
             bounds,
             report,
             on_chunk=store if batch_id is not None else None,
+            type_cap=EventTypeCap(known_types, self._limits.max_event_types),
         )

@@ -34,6 +34,9 @@ class BatchRepository(Protocol):
     async def stale_claims(self, before: datetime) -> list[str]:
         """The ids of the batches still ``ingesting`` that were created before ``before``."""
 
+    async def event_types(self) -> set[str]:
+        """Every event type a stored batch counts: the types the service knows (its metrics hold no others)."""
+
     async def get(self, batch_id: str) -> Batch | None: ...
 
     async def find_by_sha256(self, sha256: str) -> Batch | None: ...

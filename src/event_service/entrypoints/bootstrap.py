@@ -132,7 +132,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
             timeout=settings.job_timeout,
         ),
     )
-    limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes)
+    limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes, max_event_types=settings.max_event_types)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     # Only an all-in-one process may invent the token: separate processes would each invent a different one.
     if admin_token is None and settings.embedded and settings.run_worker and valkey is not None:

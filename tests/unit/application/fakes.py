@@ -50,6 +50,9 @@ class FakeBatches:
         self._change(batch_id, BatchStatus.UPLOADED, at, report_fields(report), entry)
         return self.batches[batch_id]
 
+    async def event_types(self) -> set[str]:
+        return {t for b in self.batches.values() for per_type in b.counts.values() for t in per_type}
+
     async def stale_claims(self, before: datetime) -> list[str]:
         return [b.id for b in self.batches.values() if b.status is BatchStatus.INGESTING and b.created_at < before]
 

@@ -113,6 +113,15 @@ class MongoBatchRepository:
             return None
         return await self.get(batch_id)
 
+    async def event_types(self) -> set[str]:
+        cursor = BatchDocument.get_motor_collection().find({}, {"_id": 0, "counts": 1})
+        return {
+            event_type
+            async for document in cursor
+            for per_type in document["counts"].values()
+            for event_type in per_type
+        }
+
     async def stale_claims(self, before: datetime) -> list[str]:
         cursor = BatchDocument.get_motor_collection().find(
             {"status": BatchStatus.INGESTING.value, "created_at": {"$lt": before}}, {"_id": 1}

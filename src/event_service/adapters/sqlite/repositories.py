@@ -130,6 +130,18 @@ class SqliteBatchRepository:
 
         return await self._db.read(select)
 
+    async def event_types(self) -> set[str]:
+        def select(connection: sqlite3.Connection) -> set[str]:
+            # counts is {day: {type: n}}. CAST: from SQLite 3.45 a BLOB argument would be read as JSONB.
+            cursor = connection.execute(
+                "SELECT DISTINCT per_type.key FROM batches,"
+                " json_each(CAST(batches.document AS TEXT), '$.counts') AS per_day,"
+                " json_each(per_day.value) AS per_type"
+            )
+            return {event_type for (event_type,) in cursor}
+
+        return await self._db.read(select)
+
     async def get(self, batch_id: str) -> Batch | None:
         return await self._find("id", batch_id)
 
