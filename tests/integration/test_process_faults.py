@@ -1,5 +1,5 @@
 """Faults across real processes on the SQLite store: the API killed mid-upload loses nothing and counts nothing twice
-once the file is uploaded again."""
+once the file is uploaded again; a worker killed mid-job leaves its batch to the next worker, counted once."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -114,3 +115,44 @@ async def test_an_api_killed_mid_upload_leaves_nothing_that_stops_the_file_being
             )
             metrics = (await client.get("/metrics", params={"date": "2025-11-13"})).json()["metrics"]
     assert metrics == {kind: ROWS // 3 + (index < ROWS % 3) for index, kind in enumerate(TYPES)}
+
+
+def _spread_file(days: int, types: int) -> bytes:
+    """One row per (day, type): a batch whose processing recomputes many days, so a worker can be caught mid-job."""
+    lines = ["user_id,event_type,timestamp"]
+    for day in range(days):
+        stamp = (date(2023, 1, 1) + timedelta(days=day)).isoformat()
+        lines += [f"u{day},type{kind},{stamp}T12:00:00Z" for kind in range(types)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def test_a_worker_killed_mid_job_is_replaced_and_the_batch_is_counted_once(
+    tmp_path: Path, redis_url: str
+) -> None:
+    data_dir = tmp_path / "data"
+    port = _free_port()
+    days, types = 700, 100
+    timing = {"REDIS_URL": redis_url, "JOB_TIMEOUT": "6", "WORKER_SWEEP_INTERVAL": "1"}
+    with _running("api", data_dir, tmp_path / "api.log", PORT=str(port), **timing) as api:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            await _up(client, api, tmp_path / "api.log")
+            uploaded = await client.post("/uploads", files={"file": ("spread.csv", _spread_file(days, types))})
+            assert uploaded.status_code == 201, uploaded.text
+            batch_id = uploaded.json()["batch_id"]
+            with _running("worker", data_dir, tmp_path / "worker1.log", **timing) as doomed:
+                assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
+                await eventually(
+                    lambda: client.get(f"/batches/{batch_id}"), lambda r: r.json()["status"] == "processing", within=30
+                )
+                _kill_tree(doomed)
+            assert (await client.get(f"/batches/{batch_id}")).json()["status"] == "processing"
+
+            with _running("worker", data_dir, tmp_path / "worker2.log", **timing):
+                batch = await eventually(
+                    lambda: client.get(f"/batches/{batch_id}"), lambda r: r.json()["status"] == "processed", within=30
+                )
+            for day in ("2023-01-01", (date(2023, 1, 1) + timedelta(days=days - 1)).isoformat()):
+                metrics = (await client.get("/metrics", params={"date": day})).json()["metrics"]
+                assert metrics == {f"type{kind}": 1 for kind in range(types)}
+    attempts = [step["attempt"] for step in batch.json()["history"] if step["status"] == "processing"]
+    assert attempts[-1] >= 2  # the job ran again after its worker died
