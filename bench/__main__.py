@@ -124,7 +124,7 @@ def main() -> int:
         log("  profiling GET /metrics under load")
         results["profile_metrics"] = service_runs.profile_metrics(server, 5)
         results["queue"] = service_runs.queue_runs(server, config.queue_batches, config.queue_jobs, log)
-    log("(c, d) server B: COMPUTE_WORKERS=2 (process pool), METRICS_CACHE_TTL=0 (every read from Mongo)")
+    log("(c, d) server B: COMPUTE_WORKERS=2 (process pool), METRICS_CACHE_TTL=0 (every read from the SQLite store)")
     with Server(settings={"COMPUTE_WORKERS": "2", "METRICS_CACHE_TTL": "0"}) as server:
         results["upload"]["pool2"] = service_runs.uploads(server, slices[:3], config.upload_rows, log, "B")
         results["http"]["uncached"] = service_runs.http_reads(server, config.http_seconds, config.http_rounds, log, "B")

@@ -66,7 +66,7 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class Server:
-    """``event-service serve`` (the embedded default: in-memory Mongo, worker in-process, its own valkey)."""
+    """``event-service serve`` (the embedded default: SQLite in its DATA_DIR, worker in-process, its own valkey)."""
 
     settings: dict[str, str] = field(default_factory=dict)
     port: int = 0

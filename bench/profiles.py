@@ -121,8 +121,38 @@ class Recording:
             self.output.unlink(missing_ok=True)
 
 
+def generator_in(function: str, where: str) -> Callable[[list[tuple[str, str]]], bool]:
+    """A generator expression running under ``function`` (py-spy names it ``Class.function``) in ``where``."""
+
+    def matches(frames: list[tuple[str, str]]) -> bool:
+        for index, (f, w) in enumerate(frames):
+            if w.startswith(where) and (f == function or f.endswith(f".{function}")):
+                return any(inner.endswith("<genexpr>") for inner, _ in frames[index + 1 :])
+        return False
+
+    return matches
+
+
 def stack_has(*needles: str) -> Callable[[list[tuple[str, str]]], bool]:
     def matches(frames: list[tuple[str, str]]) -> bool:
         return any(needle in function or needle in where for function, where in frames for needle in needles)
 
     return matches
+
+
+# The upload profile's labels: the report reads these back to compare the store's share with the parsing's.
+PARSING = "parse + validate + aggregate (domain parse_chunk)"
+EVENT_ROWS = "building the event rows (SqliteEventRepository._insert's generator)"
+SQLITE_WRITES = "SQLite writes (embedded store)"
+
+
+def upload_categories() -> list[tuple[str, Callable[[list[tuple[str, str]]], bool]]]:
+    """How an upload's samples are split, first match wins."""
+    return [
+        (PARSING, stack_has("parse_chunk")),
+        # Before the SQLite label: executemany pulls the rows from a generator, on the store's writer thread.
+        (EVENT_ROWS, generator_in("_insert", "event_service/adapters/sqlite/repositories.py")),
+        (SQLITE_WRITES, stack_has("event_service/adapters/sqlite/", "stdlib/sqlite3/")),
+        ("sha256 + reading the spooled file", stack_has("digest", "_blocks", "iter_record_chunks")),
+        ("multipart receive (Litestar)", stack_has("multipart", "parse_multipart_form", "form")),
+    ]

@@ -104,15 +104,7 @@ def profile_upload(server: Server, data: bytes) -> dict[str, Any]:
     asyncio.run(go())
     recording.stop()
     stacks = recording.wait()
-    categories = [
-        ("parse + validate + aggregate (domain parse_chunk)", profiles.stack_has("parse_chunk")),
-        # py-spy sometimes gets only the innermost frames of mongomock's deep stacks: match the packages too.
-        ("Mongo insert_many (mongomock, embedded default)", profiles.stack_has("insert_many", "mongomock/", "bson/")),
-        ("building the event documents (add_many)", profiles.stack_has("add_many")),
-        ("sha256 + reading the spooled file", profiles.stack_has("digest", "_blocks", "iter_record_chunks")),
-        ("multipart receive (Litestar)", profiles.stack_has("multipart", "parse_multipart_form", "form")),
-    ]
-    return profiles.summarise(stacks, categories)
+    return profiles.summarise(stacks, profiles.upload_categories())
 
 
 def http_reads(server: Server, seconds: float, repeats: int, log: Log, label: str) -> dict[str, Any]:
@@ -152,7 +144,7 @@ def profile_metrics(server: Server, seconds: float) -> dict[str, Any]:
     categories = [
         ("redis-py (the cache read)", profiles.stack_has("redis/")),
         ("structlog (access log line)", profiles.stack_has("structlog/")),
-        ("mongomock / motor (store of record)", profiles.stack_has("mongomock", "motor/")),
+        ("SQLite reads (embedded store)", profiles.stack_has("event_service/adapters/sqlite/", "stdlib/sqlite3/")),
         ("Litestar routing, DI, serialisation", profiles.stack_has("litestar/")),
     ]
     return profiles.summarise(stacks, categories)
@@ -241,7 +233,10 @@ async def _queue_runs(server: Server, batches: int, jobs: int, log: Log) -> dict
             queue_profile = profiles.summarise(
                 await asyncio.to_thread(recording.wait),
                 [
-                    ("Mongo (mongomock via motor/beanie)", profiles.stack_has("mongomock", "motor/", "beanie/")),
+                    (
+                        "SQLite (embedded store)",
+                        profiles.stack_has("event_service/adapters/sqlite/", "stdlib/sqlite3/"),
+                    ),
                     ("SAQ + redis-py", profiles.stack_has("saq/", "redis/")),
                     ("structlog (log lines)", profiles.stack_has("structlog/")),
                     ("Litestar (POST /batches/{id}/process)", profiles.stack_has("litestar/")),

@@ -207,10 +207,13 @@ def page(new_page: Callable[..., object]) -> object:
 
 @pytest.fixture
 def admin_page(new_page: Callable[..., object]) -> object:
-    """A page signed in as the admin.
+    """A page signed in as the admin, the way a person does it: the token typed into the UI's sign-in form, which
+    sets the session cookie that every admin page (the dashboard at /saq/ included) then goes by."""
+    from playwright.sync_api import expect
 
-    Until the UI's cookie sign-in lands, every request of this context carries the Bearer token (a browser cannot
-    add that header to a navigation by itself). Once it lands, sign in here through the sign-in page instead, and
-    every admin page test follows.
-    """
-    return new_page(extra_http_headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    page = new_page()
+    page.goto("/ui/admin")
+    page.get_by_label("Admin token").fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#queues")).to_be_visible()
+    return page

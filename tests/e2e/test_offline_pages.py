@@ -23,20 +23,36 @@ class Shown:
     rendered: str  # a Playwright selector
 
 
-# Every page a person opens. The web UI's pages join this list as they land, e.g. Shown("/ui/", False, "main h1").
+# Every page a person opens (a batch's own page has a test of its own: it needs a batch).
 PAGES_A_PERSON_OPENS = [
     Shown("/docs", admin=False, rendered=".opblock-summary-path[data-path='/metrics']"),
     Shown("/saq/", admin=True, rendered="table a[href='/saq/queues/metrics-processor']"),
+    Shown("/ui/", admin=False, rendered="main h1:text-is('Upload events')"),
+    Shown("/ui/batches", admin=False, rendered="main h1:text-is('Batches')"),
+    Shown("/ui/metrics", admin=False, rendered="main h1:text-is('Metrics')"),
+    Shown("/ui/admin", admin=False, rendered="#sign-in"),
+    Shown("/ui/admin", admin=True, rendered="#queues"),
 ]
 
 
-@pytest.mark.parametrize("shown", PAGES_A_PERSON_OPENS, ids=lambda shown: shown.path)
+@pytest.mark.parametrize(
+    "shown", PAGES_A_PERSON_OPENS, ids=lambda shown: shown.path + (" signed in" if shown.admin else "")
+)
 def test_every_page_renders_offline(request: pytest.FixtureRequest, shown: Shown) -> None:
     page = request.getfixturevalue("admin_page" if shown.admin else "page")
     response = page.goto(shown.path)
     assert response is not None
     assert response.status == 200
     expect(page.locator(shown.rendered)).to_be_visible()
+
+
+def test_a_batch_page_renders_offline(page, live_server: LiveServer) -> None:
+    with live_server.api() as api:
+        created = api.post("/uploads", files={"file": ("offline.csv", b"user_id,event_type,timestamp\nu1,signup,0\n")})
+    batch_id = created.json()["batch_id"]
+    page.goto(f"/ui/batches/{batch_id}")
+    expect(page.locator("main h1")).to_have_text(f"Batch {batch_id}")
+    expect(page.locator("#history li")).to_have_count(1)
 
 
 def test_the_explorer_lists_every_operation_and_runs_get_metrics(page, live_server: LiveServer) -> None:

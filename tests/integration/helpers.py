@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from event_service.entrypoints.bootstrap import Container
+
+from prometheus_client.parser import text_string_to_metric_families
 
 T = TypeVar("T")
 
@@ -33,10 +37,13 @@ async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool
 
 class TcpProxy:
     """Forwards a local port to a server. ``cut()`` drops every connection at once and refuses new ones: what the
-    network sees when the process holding those connections dies."""
+    network sees when the process holding those connections dies. ``hang()`` keeps every connection open and
+    accepts new ones, but swallows all bytes: a server that never answers. ``retarget()`` drops the connections
+    and forwards new ones to another server: a failover."""
 
     def __init__(self, host: str, port: int) -> None:
         self._target = (host, port)
+        self._hung = False
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._pumps: set[asyncio.Task[None]] = set()
@@ -53,10 +60,11 @@ class TcpProxy:
             self._pumps.add(task)
             task.add_done_callback(self._pumps.discard)
 
-    @staticmethod
-    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                if self._hung:
+                    continue
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -64,17 +72,73 @@ class TcpProxy:
         finally:
             writer.transport.abort()
 
+    def hang(self, hung: bool = True) -> None:
+        self._hung = hung
+
+    async def retarget(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        await self._drop_connections()
+
     async def cut(self) -> None:
         assert self._server is not None
         self._server.close()
+        await self._drop_connections()
+        await self._server.wait_closed()
+
+    async def _drop_connections(self) -> None:
         for writer in self._writers:
             writer.transport.abort()
+        self._writers.clear()
         for task in list(self._pumps):
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
-        await self._server.wait_closed()
 
 
 async def store_sql(container: Container, sql: str, *params: Any) -> list[Any]:
     """Run one statement on the container's SQLite store behind the service's back, as an operator could."""
     return await container.store.database.write(lambda connection: connection.execute(sql, params).fetchall())
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The value of one sample of a Prometheus exposition, 0 when it is absent."""
+    for family in text_string_to_metric_families(exposition):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(key) == value for key, value in labels.items()):
+                return found.value
+    return 0.0
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server process the test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ThreadedTcpProxy:
+    """A TcpProxy on an event loop in a thread of its own. Litestar's test client runs the app on another thread
+    and blocks the test's loop during each request, so a proxy on the test's loop would stall every request."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.proxy = TcpProxy(host, port)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Awaitable[T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(10)  # type: ignore[arg-type]
+
+    def start(self) -> int:
+        return self._run(self.proxy.start())
+
+    def hang(self, hung: bool = True) -> None:
+        self._loop.call_soon_threadsafe(self.proxy.hang, hung)
+
+    def retarget(self, host: str, port: int) -> None:
+        self._run(self.proxy.retarget(host, port))
+
+    def close(self) -> None:
+        self._run(self.proxy.cut())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()

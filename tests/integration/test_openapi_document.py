@@ -16,7 +16,11 @@ from event_service.entrypoints.http.openapi_dump import DOCUMENT, render
 
 REGENERATE = "uv run python -m event_service.entrypoints.http.openapi_dump"
 HOW = "give its handler operation_class=DocumentedOperation and responses=failures(...) (http/openapi.py)"
-ERROR_SCHEMAS = {"#/components/schemas/Error", "#/components/schemas/UploadRejected"}
+ERROR_SCHEMAS = {
+    "#/components/schemas/Error",
+    "#/components/schemas/UploadRejected",
+    "#/components/schemas/NotReadyBody",
+}
 
 
 def _document() -> dict[str, Any]:
@@ -75,6 +79,8 @@ def test_every_error_response_is_the_error_body_the_service_sends() -> None:
     # The upload's 422 is an Error with more fields, never fewer.
     assert set(schemas["Error"]["properties"]) <= set(schemas["UploadRejected"]["properties"])
     assert schemas["UploadRejected"]["required"] == ["message", "status_code"]
+    # So is /-/ready's 503, which also names each dependency's check.
+    assert set(schemas["Error"]["properties"]) <= set(schemas["NotReadyBody"]["properties"])
 
 
 def _required_headers(document: dict[str, Any], response: dict[str, Any]) -> set[str]:

@@ -162,9 +162,14 @@ async def test_a_retry_that_cannot_reach_the_queue_is_503_and_keeps_the_entry(
 
     monkeypatch.setattr(container.queue, "enqueue", unreachable)
     refused = await client.post(f"{DLQ}/{entry['id']}/retry", headers=AUTH)
-    assert (refused.status_code, refused.json()["message"]) == (
+    assert (refused.status_code, refused.headers["retry-after"], refused.json()) == (
         503,
-        "the job queue (Redis) cannot be reached; try again shortly",
+        "5",
+        {
+            "status_code": 503,
+            "message": "the job queue (Redis) cannot be reached (ConnectionError); try again in a few seconds",
+            "dependency": "redis",
+        },
     )
     assert (await client.get(f"{DLQ}/{entry['id']}", headers=AUTH)).json() == entry
 

@@ -9,9 +9,10 @@ from bench import framing_runs
 from bench.data import EVENT_TYPES, events_file, sha256_of, tiny_csv, write_events
 from bench.framing_runs import frame_and_parse, variants
 from bench.memory_runs import first_rows, growth_figures, growth_ratio, ingest_file
-from bench.profiles import read_raw, summarise
+from bench.profiles import EVENT_ROWS, PARSING, SQLITE_WRITES, read_raw, summarise, upload_categories
 from bench.stats import percentile
 from bench.store_runs import raw_executemany, with_event_ids
+from bench.summarize_runs import DEFAULT, contender_commands
 
 from event_service.domain import TimestampBounds, parse_timestamp, utc_day
 
@@ -64,6 +65,29 @@ def test_profiles_are_summarised_by_frame_package_and_category(tmp_path: Path) -
     ]
     assert summary["inclusive"] == [{"frame": "parse_chunk (event_service/domain/events.py)", "share": 0.75}]
     assert summary["split"] == {"parse": 0.75, "other": 0.25}
+
+
+def test_an_uploads_samples_in_the_sqlite_adapter_are_split_into_row_building_and_the_rest(tmp_path: Path) -> None:
+    repositories = "/w/src/event_service/adapters/sqlite/repositories.py"
+    writer = "run (/usr/lib/python3.11/threading.py:975);SqliteDatabase._transaction (/w/src/event_service/"
+    writer += "adapters/sqlite/database.py:99);SqliteEventRepository.add_many.<locals>.<lambda> "
+    writer += f"({repositories}:209);SqliteEventRepository._insert ({repositories}:217)"
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        f"{writer};SqliteEventRepository._insert.<locals>.<genexpr> ({repositories}:220) 3\n"
+        f"{writer} 2\n"
+        "handle (/w/src/event_service/application/ingest_upload.py:120);"
+        "parse_chunk (/w/src/event_service/domain/events.py:90) 5\n"
+    )
+    assert summarise(read_raw(raw), upload_categories())["split"] == {EVENT_ROWS: 0.3, SQLITE_WRITES: 0.2, PARSING: 0.5}
+
+
+def test_summarize_is_measured_with_default_options_beside_each_worker_setting(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    runs = contender_commands(path)
+    assert runs[DEFAULT][1:] == ["summarize", str(path)]
+    assert runs["summarize --workers 1"][1:] == ["summarize", str(path), "--workers", "1"]
+    assert runs["summarize --workers 2"][1:] == ["summarize", str(path), "--workers", "2"]
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         True, description="run the SAQ worker inside the API process; `event-service api` sets it to false"
     )
     admin_token: SecretStr | None = None
+    redis_timeout: float = Field(
+        3.0, ge=1.5, description="seconds to connect to Redis or wait for one reply; above the worker's 1 s dequeue"
+    )
+    mongodb_timeout_ms: int = Field(
+        3000, ge=100, description="milliseconds to find a MongoDB server, connect to it, or wait for one reply"
+    )
     max_upload_bytes: int = Field(1 << 30, gt=0)
     upload_rate_limit: int = Field(60, gt=0, description="uploads per minute per client")
     process_rate_limit: int = Field(120, gt=0, description="process requests per minute per client")
@@ -42,6 +48,9 @@ class Settings(BaseSettings):
         3600, ge=1, description="seconds after which a batch still ingesting is a dead upload's, and is swept"
     )
     metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
+    worker_shutdown_grace: int = Field(
+        30, ge=0, description="seconds a stopping worker lets its running jobs finish before cancelling them"
+    )
     worker_sweep_interval: int = Field(60, ge=1, description="seconds between a worker's looks for stuck jobs")
     dlq_max_entries: int = Field(10_000, ge=1, description="dead letters kept per queue, oldest dropped first")
     dlq_retention_days: float = Field(7, gt=0, description="days a dead letter is kept")
@@ -49,13 +58,20 @@ class Settings(BaseSettings):
     heavy_job_rate: float = Field(5, ge=0, description="heavy jobs started per second, all workers; 0: no limit")
     heavy_job_rows: int = Field(100_000, ge=1, description="rows from which processing a batch is a heavy job")
     reprocess_cron: str = Field("5 0 * * *", description="when (cron, UTC) yesterday's totals are recomputed")
+    readiness_timeout: float = Field(2.0, gt=0, description="seconds each dependency has to answer GET /-/ready")
+    shutdown_grace_seconds: int = Field(
+        30, ge=1, description="seconds in-flight requests have to finish after SIGTERM before the API is killed"
+    )
+    worker_metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="`event-service worker` serves Prometheus metrics on HOST:this port"
+    )
     log_format: str = Field("auto", pattern="^(auto|json|console)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="addresses or networks whose X-Forwarded-For names the client (comma-separated)"
     )
 
-    @field_validator("redis_url", "mongodb_url", "admin_token", mode="before")
+    @field_validator("redis_url", "mongodb_url", "admin_token", "worker_metrics_port", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

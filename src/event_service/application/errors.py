@@ -65,6 +65,10 @@ class QueueUnavailable(ApplicationError):
     """The job queue cannot be reached right now."""
 
 
+class ComputeUnavailable(ApplicationError):
+    """A parser process died while it held part of this upload; nothing of the upload was kept."""
+
+
 class UnknownQueue(ApplicationError):
     def __init__(self, name: str) -> None:
         super().__init__(f"queue {name!r} does not exist")
@@ -83,3 +87,7 @@ class DeadLetterNotFound(ApplicationError):
     def __init__(self, queue: str, entry_id: str) -> None:
         super().__init__(f"dead letter {entry_id!r} does not exist in queue {queue!r}")
         self.entry_id = entry_id
+
+
+class InvalidDateRange(ApplicationError):
+    """A range of days that cannot be answered: unreadable bounds, reversed, or too long."""

@@ -63,6 +63,13 @@ class BatchRepository(Protocol):
         """
 
 
+class HealthCheck(Protocol):
+    """A backing service that can say it answers: Redis, and each store (MongoDB, SQLite)."""
+
+    async def ping(self) -> None:
+        """Return once the service answers a trivial request; raise when it cannot."""
+
+
 class EventRepository(Protocol):
     async def add_many(self, batch_id: str, events: Sequence[Event]) -> list[int]:
         """Store ``events``; return the positions of those whose ``event_id`` was already stored (not stored again)."""

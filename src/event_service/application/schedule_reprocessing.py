@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import msgspec
 
@@ -19,7 +19,10 @@ class ScheduleReprocessing:
         self._queue = queue
         self._clock = clock
 
-    async def __call__(self) -> ReprocessingScheduled:
-        """A job of its own per day, so that a failure is retried, and dead-lettered, with its date."""
-        yesterday = (self._clock.now() - timedelta(days=1)).date().isoformat()
-        return ReprocessingScheduled(date=yesterday, job=await self._queue.enqueue_reprocessing(yesterday))
+    async def __call__(self, day: date | None = None) -> ReprocessingScheduled:
+        """A job of its own per day, so that a failure is retried, and dead-lettered, with its date.
+
+        ``day`` defaults to yesterday (UTC); a retried midnight run passes the day it was first run for.
+        """
+        chosen = (day or (self._clock.now() - timedelta(days=1)).date()).isoformat()
+        return ReprocessingScheduled(date=chosen, job=await self._queue.enqueue_reprocessing(chosen))

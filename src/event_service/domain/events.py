@@ -77,7 +77,11 @@ def parse_header(record: bytes) -> Header:
         text = record.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidHeader("header is not valid UTF-8") from None
-    fields = next(csv.reader(io.StringIO(text, newline="")), [])
+    try:
+        fields = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as exc:
+        # A header field over the csv module's field limit, or a one-line file of that size.
+        raise InvalidHeader(f"header record cannot be read as CSV: {exc}") from None
     return Header.parse(fields)
 
 

@@ -16,12 +16,14 @@ from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.redis import (
     RedisDailyTotalsCache,
     RedisDeadLetterStore,
+    RedisHealth,
     RedisRateLimiter,
     RetryPolicy,
     SaqJobQueue,
     ServiceQueue,
 )
 from event_service.adapters.settings import QUEUE_NAME, Settings
+from event_service.application.check_readiness import CheckReadiness
 from event_service.application.dead_letter_job import DeadLetterJob
 from event_service.application.delete_dead_letter import DeleteDeadLetter
 from event_service.application.get_batch import GetBatch
@@ -33,12 +35,14 @@ from event_service.application.list_queues import ListQueues
 from event_service.application.ports import JobWeight
 from event_service.application.process_batch import ProcessBatch
 from event_service.application.purge_dead_letters import PurgeDeadLetters
+from event_service.application.record_job_aborted import RecordJobAborted
 from event_service.application.record_job_retry import RecordJobRetry
 from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
 from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
 from event_service.application.sweep_stale_claims import SweepStaleClaims
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.claim_sweeper import ClaimSweeper
 from event_service.entrypoints.stores import Store, open_store, redact_url
 
@@ -66,6 +70,7 @@ class Container:
     # The queue: retries, dead letters, rates, midnight reprocessing.
     job_queue: SaqJobQueue
     record_job_retry: RecordJobRetry
+    record_job_aborted: RecordJobAborted
     get_dead_letter: GetDeadLetter
     retry_dead_letter: RetryDeadLetter
     delete_dead_letter: DeleteDeadLetter
@@ -74,6 +79,7 @@ class Container:
     reprocess_day: ReprocessDay
     schedule_reprocessing: ScheduleReprocessing
     store: Store
+    check_readiness: CheckReadiness
     _pool: InlinePool | ProcessPool
     _totals_cache: RedisDailyTotalsCache
     _valkey: EmbeddedValkey | None = None
@@ -109,8 +115,11 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
     if redis_url is None:
         valkey = EmbeddedValkey(data_dir=settings.data_dir / "valkey")
         redis_url = valkey.start()
-    redis = Redis.from_url(redis_url)
+    redis = Redis.from_url(
+        redis_url, socket_timeout=settings.redis_timeout, socket_connect_timeout=settings.redis_timeout
+    )
     queue = ServiceQueue(redis, name=QUEUE_NAME)
+    queue.on_enqueued = telemetry.record_enqueued
     store = open_store(settings)
     compute = pool if pool is not None else build_pool(settings.compute_workers)
     clock = SystemClock()
@@ -166,6 +175,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         dead_letter_job=DeadLetterJob(dead_letters, batches, clock),
         job_queue=job_queue,
         record_job_retry=RecordJobRetry(batches, clock),
+        record_job_aborted=RecordJobAborted(batches, clock),
         get_dead_letter=GetDeadLetter(dead_letters, {QUEUE_NAME}),
         retry_dead_letter=RetryDeadLetter(dead_letters, {QUEUE_NAME: job_queue}, batches, clock),
         delete_dead_letter=DeleteDeadLetter(dead_letters, {QUEUE_NAME}),
@@ -174,6 +184,9 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         reprocess_day=ReprocessDay(metrics, limiter, totals_cache),
         schedule_reprocessing=ScheduleReprocessing(job_queue, clock),
         store=store,
+        check_readiness=CheckReadiness(
+            {"redis": RedisHealth(redis), "store": store.health}, timeout=settings.readiness_timeout
+        ),
         _pool=compute,
         _totals_cache=totals_cache,
         _valkey=valkey,

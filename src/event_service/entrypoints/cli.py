@@ -50,6 +50,9 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
         interface=Interfaces.ASGI,
         factory=True,
         workers=1,
+        # On SIGTERM granian closes the listening socket at once (new connections are refused), lets requests
+        # in flight finish, runs the app's shutdown, and kills the worker if all that outlasts the grace period.
+        workers_kill_timeout=settings.shutdown_grace_seconds,
     ).serve()
 
 

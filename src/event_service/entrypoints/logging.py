@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 _SHARED: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -13,6 +16,39 @@ _SHARED: list[structlog.typing.Processor] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^\s/@:]*):[^\s/@]*@")
+"""``user:password@`` after a URL scheme: what REDIS_URL and MONGODB_URL carry when a server wants a password."""
+
+_SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "admin_token", "authorization", "cookie"})
+_SHOWN_ON_PURPOSE = frozenset({("admin.token_generated", "admin_token")})
+"""(event, key) pairs whose secret is the point of the line: the generated admin token is shown once, at start-up,
+because it is the only way the operator learns it."""
+
+REDACTED = "***"
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _URL_CREDENTIALS.sub(rf"\g<scheme>\g<user>:{REDACTED}@", value)
+    if isinstance(value, dict):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact(item) for item in value)
+    return value
+
+
+def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Passwords in URLs, in any value (the message and a formatted traceback included), and the values of
+    secret-named keys, except where a line exists to show one."""
+    event = event_dict.get("event")
+    for key, value in event_dict.items():
+        if key.lower() in _SECRET_KEYS and (event, key) not in _SHOWN_ON_PURPOSE:
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = _redact(value)
+    return event_dict
 
 
 def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
@@ -32,6 +68,8 @@ def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                # Last before rendering, so it sees our lines, the standard-library ones and formatted tracebacks.
+                redact_secrets,
                 renderer,
             ],
         )

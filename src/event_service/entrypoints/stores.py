@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from event_service.adapters.mongo import (
     MongoBatchRepository,
     MongoEventRepository,
+    MongoHealth,
     MongoMetricsRepository,
     connect,
     init_mongo,
@@ -20,7 +21,8 @@ from event_service.adapters.sqlite import (
     SqliteEventRepository,
     SqliteMetricsRepository,
 )
-from event_service.application.ports import BatchRepository, EventRepository, MetricsRepository
+from event_service.adapters.sqlite.health import SqliteHealth
+from event_service.application.ports import BatchRepository, EventRepository, HealthCheck, MetricsRepository
 
 
 def redact_url(url: str) -> str:
@@ -42,6 +44,7 @@ class SqliteStore:
         self.batches: BatchRepository = SqliteBatchRepository(self.database)
         self.events: EventRepository = SqliteEventRepository(self.database)
         self.metrics: MetricsRepository = SqliteMetricsRepository(self.database)
+        self.health: HealthCheck = SqliteHealth(self.database)
 
     async def start(self) -> None:
         if not self.database.opened:
@@ -55,12 +58,13 @@ class SqliteStore:
 class MongoStore:
     kind = "mongodb"
 
-    def __init__(self, url: str, db_name: str) -> None:
-        self._connection = connect(url, db_name)
+    def __init__(self, url: str, db_name: str, timeout_ms: int) -> None:
+        self._connection = connect(url, db_name, timeout_ms)
         self.location = f"{redact_url(url)} database {db_name}"
         self.batches: BatchRepository = MongoBatchRepository()
         self.events: EventRepository = MongoEventRepository()
         self.metrics: MetricsRepository = MongoMetricsRepository()
+        self.health: HealthCheck = MongoHealth(self._connection)
 
     async def start(self) -> None:
         await init_mongo(self._connection.database)
@@ -74,5 +78,5 @@ Store = SqliteStore | MongoStore
 
 def open_store(settings: Settings) -> Store:
     if settings.mongodb_url is not None:
-        return MongoStore(settings.mongodb_url, settings.mongodb_db)
+        return MongoStore(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout_ms)
     return SqliteStore(settings.sqlite_path)

@@ -7,10 +7,11 @@ transient and retried with the backoff of the ``RetryPolicy``. A job that fails 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -23,6 +24,7 @@ from event_service.application.errors import PermanentError
 from event_service.application.ports import DeadLetter
 from event_service.application.reprocess_day import DayReprocessed
 from event_service.domain import calendar_day
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.bootstrap import Container
 
 log = structlog.get_logger(__name__)
@@ -82,9 +84,20 @@ async def reprocess_day(ctx: Context, *, date: str) -> dict[str, Any]:
 
 
 @job_function
-async def reprocess_yesterday(ctx: Context) -> dict[str, Any]:
-    """The midnight cron job: enqueues ``reprocess_day`` for the UTC day that just ended."""
-    scheduled = await _container(ctx).schedule_reprocessing()
+async def reprocess_yesterday(ctx: Context, *, date: str | None = None) -> dict[str, Any]:
+    """The midnight cron job: enqueues ``reprocess_day`` for the UTC day before its cron tick.
+
+    The day goes into the job's own kwargs on the first attempt. SAQ saves them with the job, so a retry, and a
+    retry from the dead-letter queue days later, schedule that day and not the day before the retry.
+    """
+    job = ctx["job"]
+    if date is None:
+        # The tick, or now for a run that was started early by hand (its tick still ahead).
+        now = datetime.now(UTC)
+        tick = min(datetime.fromtimestamp(job.scheduled, UTC), now) if job.scheduled else now
+        date = (tick - timedelta(days=1)).date().isoformat()
+        job.kwargs = {**(job.kwargs or {}), "date": date}
+    scheduled = await _container(ctx).schedule_reprocessing(_day(date))
     log.info("reprocess.scheduled", date=scheduled.date, job_key=scheduled.job.key, created=scheduled.job.created)
     return {"date": scheduled.date, "job_key": scheduled.job.key}
 
@@ -130,10 +143,12 @@ def _reason(job: Job, exception: BaseException | None) -> str:
 
 async def before_process(ctx: Context) -> None:
     log.info("job.started", **_job_fields(ctx["job"]))
+    telemetry.record_started(ctx["job"])
 
 
 async def after_process(ctx: Context) -> None:
     job = ctx["job"]
+    telemetry.record_attempt(job)
     fields = _job_fields(job)
     exception = ctx.get("exception")
     if job.status is Status.COMPLETE:
@@ -142,6 +157,10 @@ async def after_process(ctx: Context) -> None:
         reason = _reason(job, exception)
         log.warning("job.retried", reason=reason, **fields)
         await _container(ctx).record_job_retry(dict(job.kwargs or {}), job.attempts, reason)
+    elif job.status is Status.ABORTED:
+        reason = job.error or "abort"
+        log.warning("job.aborted", reason=reason, **fields)
+        await _container(ctx).record_job_aborted(dict(job.kwargs or {}), reason)
     elif job.status is Status.FAILED:
         reason = _reason(job, exception)
         log.error("job.failed", reason=reason, **fields)
@@ -167,6 +186,7 @@ async def _dead_letter(container: Container, job: Job, reason: str, traceback_ta
         first_failed_at=datetime.fromisoformat(first) if first else now,
     )
     await container.dead_letter_job(job.queue.name if job.queue else container.queue.name, entry)
+    telemetry.record_dead_lettered(job)
     log.error("job.dead_lettered", dead_letter_id=entry.id, reason=reason, **_job_fields(job))
 
 
@@ -177,6 +197,7 @@ async def _given_up_by_sweep(container: Container, job: Job) -> None:
         "(its worker died or hung) and no attempts are left"
     )
     log.error("job.failed", reason=reason, **_job_fields(job))
+    telemetry.record_lost(job)
     await _dead_letter(container, job, reason, None)
 
 
@@ -197,6 +218,8 @@ def worker_options(container: Container) -> dict[str, Any]:
         "cron_jobs": [CronJob(reprocess_yesterday, cron=settings.reprocess_cron)],
         "concurrency": settings.worker_concurrency,
         "timers": {"sweep": settings.worker_sweep_interval},
+        # A deploy's SIGTERM lets running jobs finish for this long before cancelling (and re-queueing) them.
+        "shutdown_grace_period_s": settings.worker_shutdown_grace,
         # A blocking dequeue that returns every second instead of never: a stopping worker notices at once, and
         # no Redis client stays blocked on the queue (taking jobs nobody runs) after its worker is gone.
         "dequeue_timeout": DEQUEUE_TIMEOUT,
@@ -206,6 +229,28 @@ def worker_options(container: Container) -> dict[str, Any]:
     }
 
 
+class ServiceWorker(Worker):
+    """SAQ's worker, whose stop lets running jobs finish (up to ``WORKER_SHUTDOWN_GRACE``) but not its upkeep loops.
+
+    SAQ's stop waits the grace period for all of the worker's tasks, and its upkeep loops (sweep, schedule,
+    worker info) only look at the stop signal after sleeping up to a sweep interval: every stop would take the
+    whole grace period. They hold no work, so they are cancelled at once; a job task ends when its job does.
+    """
+
+    async def stop(self) -> None:
+        self.event.set()
+        upkeep = [task for task in self.tasks if task.get_name() != "process"]
+        self.tasks.difference_update(upkeep)
+        pending = set(upkeep)
+        while pending:
+            # Again until they end: a cancellation that lands inside a Redis call can be swallowed there, and the
+            # loop would then sleep out its interval.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.1)
+        await super().stop()
+
+
 def build_worker(container: Container, queue: ServiceQueue | None = None, **overrides: Any) -> Worker:
     """A worker on the container's queue, or on ``queue`` (its own Redis connection) with the same policy."""
     options = worker_options(container) | overrides
@@ -213,15 +258,30 @@ def build_worker(container: Container, queue: ServiceQueue | None = None, **over
         queue = container.queue
     else:
         container.job_queue.policy.attach(queue)
-    return Worker(queue, options.pop("functions"), **options)
+    return ServiceWorker(queue, options.pop("functions"), **options)
 
 
 async def run_worker(container: Container) -> None:
-    """Run until SIGINT/SIGTERM; SAQ then stops taking jobs, cancels the running ones and queues them again."""
+    """Run until SIGINT/SIGTERM; SAQ then stops taking jobs, lets the running ones finish for up to
+    ``WORKER_SHUTDOWN_GRACE`` seconds, and cancels and queues again those still running.
+
+    With ``WORKER_METRICS_PORT``, the process's Prometheus metrics are served on ``HOST:WORKER_METRICS_PORT``.
+    """
     worker = build_worker(container)
-    log.info("worker.started", queue=container.queue.name, concurrency=worker.concurrency)
+    settings = container.settings
+    stop_metrics = None
     try:
+        if settings.worker_metrics_port is not None:
+            stop_metrics = telemetry.serve_worker_metrics(settings.host, settings.worker_metrics_port)
+        log.info(
+            "worker.started",
+            queue=container.queue.name,
+            concurrency=worker.concurrency,
+            metrics_port=settings.worker_metrics_port,
+        )
         await worker.start()
     finally:
         await container.close()
+        if stop_metrics is not None:
+            stop_metrics()
         log.info("worker.stopped")

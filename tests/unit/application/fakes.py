@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -263,3 +264,17 @@ class FakeTotalsCache:
         for day in days:
             self.generations[day] = self.generations.get(day, 0) + 1
             self.values.pop(day, None)
+
+
+class FakeHealth:
+    """A dependency that answers, fails with ``error``, or (``hangs``) never answers."""
+
+    def __init__(self, error: Exception | None = None, hangs: bool = False) -> None:
+        self.error = error
+        self.hangs = hangs
+
+    async def ping(self) -> None:
+        if self.hangs:
+            await asyncio.Event().wait()
+        if self.error is not None:
+            raise self.error

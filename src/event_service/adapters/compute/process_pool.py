@@ -1,4 +1,10 @@
-"""Parse chunks in a pool of processes, a bounded number in flight, results in input order."""
+"""Parse chunks in a pool of processes, a bounded number in flight, results in input order.
+
+A parser process that dies (killed, out of memory) breaks a ``ProcessPoolExecutor`` for good: every later
+submission raises ``BrokenProcessPool``. The pool is therefore replaced as soon as a break is seen. The upload
+whose chunks were in the dead pool fails with ``ComputeUnavailable``; a chunk that only met a pool already known
+to be broken is submitted again to the new one, since nothing of it was lost.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,16 @@ import multiprocessing
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import msgspec
+import structlog
 
+from event_service.application.errors import ComputeUnavailable
 from event_service.domain import Header, ParsedChunk, TimestampBounds, parse_chunk
 
 _decoder = msgspec.msgpack.Decoder(ParsedChunk)
+log = structlog.get_logger(__name__)
 
 
 def _parse_encoded(chunk: bytes, header: Header, bounds: TimestampBounds, keep_events: bool) -> bytes:
@@ -24,25 +34,55 @@ class ProcessPool:
     def __init__(self, workers: int, in_flight_per_worker: int = 2) -> None:
         # forkserver: forking a process that runs an event loop and database clients is unsafe. The server
         # preloads the domain, so each worker starts with the parser already imported.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["event_service.domain"])
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["event_service.domain"])
+        self._workers = workers
+        self._executor = self._new_executor()
         self._max_in_flight = workers * in_flight_per_worker
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=self._context)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """A new executor in place of ``broken``, unless another upload replaced it first."""
+        if self._executor is broken:
+            log.warning("compute_pool.replaced", reason="a parser process died", workers=self._workers)
+            self._executor = self._new_executor()
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(
+        self, chunk: bytes, header: Header, bounds: TimestampBounds, keep_events: bool
+    ) -> tuple[ProcessPoolExecutor, asyncio.Future[bytes]]:
+        loop = asyncio.get_running_loop()
+        executor = self._executor
+        try:
+            return executor, loop.run_in_executor(executor, _parse_encoded, chunk, header, bounds, keep_events)
+        except BrokenProcessPool:
+            # Refused at submission: this chunk never reached the dead pool, so it goes to a new one.
+            self._replace(executor)
+            executor = self._executor
+            return executor, loop.run_in_executor(executor, _parse_encoded, chunk, header, bounds, keep_events)
+
+    async def _result(self, executor: ProcessPoolExecutor, future: asyncio.Future[bytes]) -> ParsedChunk:
+        try:
+            return _decoder.decode(await future)
+        except BrokenProcessPool as exc:
+            self._replace(executor)
+            raise ComputeUnavailable("a parser process died while reading this file; nothing of it was stored") from exc
 
     async def parse_chunks(
         self, chunks: AsyncIterator[bytes], header: Header, bounds: TimestampBounds, *, keep_events: bool = True
     ) -> AsyncIterator[ParsedChunk]:
-        loop = asyncio.get_running_loop()
-        pending: deque[asyncio.Future[bytes]] = deque()
+        pending: deque[tuple[ProcessPoolExecutor, asyncio.Future[bytes]]] = deque()
         try:
             async for chunk in chunks:
-                pending.append(loop.run_in_executor(self._executor, _parse_encoded, chunk, header, bounds, keep_events))
+                pending.append(self._submit(chunk, header, bounds, keep_events))
                 if len(pending) >= self._max_in_flight:
-                    yield _decoder.decode(await pending.popleft())
+                    yield await self._result(*pending.popleft())
             while pending:
-                yield _decoder.decode(await pending.popleft())
+                yield await self._result(*pending.popleft())
         finally:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
 
     def close(self) -> None:

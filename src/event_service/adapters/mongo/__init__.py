@@ -9,7 +9,7 @@ Typical wiring::
     mongo.close()
 """
 
-from event_service.adapters.mongo.client import MongoConnection, connect
+from event_service.adapters.mongo.client import MONGO_OUTAGES, MongoConnection, connect
 from event_service.adapters.mongo.documents import (
     ALL_DOCUMENTS,
     BatchDocument,
@@ -20,6 +20,7 @@ from event_service.adapters.mongo.documents import (
     RowErrorModel,
     init_mongo,
 )
+from event_service.adapters.mongo.health import MongoHealth
 from event_service.adapters.mongo.repositories import (
     MongoBatchRepository,
     MongoEventRepository,
@@ -28,6 +29,7 @@ from event_service.adapters.mongo.repositories import (
 
 __all__ = [
     "ALL_DOCUMENTS",
+    "MONGO_OUTAGES",
     "BatchDocument",
     "BatchErrorDocument",
     "ContributionDocument",
@@ -36,6 +38,7 @@ __all__ = [
     "MongoBatchRepository",
     "MongoConnection",
     "MongoEventRepository",
+    "MongoHealth",
     "MongoMetricsRepository",
     "RowErrorModel",
     "connect",

@@ -1,6 +1,7 @@
 """Redis adapters: the SAQ job queue, the dead-letter store, the job rate limiter and the daily totals cache."""
 
 from event_service.adapters.redis.dead_letters import RedisDeadLetterStore
+from event_service.adapters.redis.health import RedisHealth
 from event_service.adapters.redis.job_queue import (
     PROCESS_BATCH,
     REPROCESS_DAY,
@@ -11,13 +12,16 @@ from event_service.adapters.redis.job_queue import (
     reprocessing_job_key,
 )
 from event_service.adapters.redis.metrics_cache import RedisDailyTotalsCache
+from event_service.adapters.redis.outages import REDIS_OUTAGES
 from event_service.adapters.redis.rate_limiter import RedisRateLimiter
 
 __all__ = [
     "PROCESS_BATCH",
+    "REDIS_OUTAGES",
     "REPROCESS_DAY",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",
+    "RedisHealth",
     "RedisRateLimiter",
     "RetryPolicy",
     "SaqJobQueue",

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from saq import Job, Queue, Status
 from saq.queue.redis import RedisQueue
 
+from event_service.adapters.redis.outages import REDIS_OUTAGES
 from event_service.application.errors import QueueUnavailable
 from event_service.application.ports import JobRef, QueueStats
 
@@ -21,7 +20,7 @@ REPROCESS_DAY = "reprocess_day"
 
 log = structlog.get_logger(__name__)
 
-_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+_UNREACHABLE: tuple[type[Exception], ...] = (*REDIS_OUTAGES, OSError)
 
 
 def processing_job_key(batch_id: str) -> str:
@@ -57,17 +56,28 @@ class RetryPolicy:
 
 
 GivenUp = Callable[[Job], Awaitable[None]]
+Enqueued = Callable[[Job], None]
 
 
 class ServiceQueue(RedisQueue):
-    """SAQ's Redis queue, plus a report of the jobs its sweep gives up on.
+    """SAQ's Redis queue, plus a report of the jobs its sweep gives up on, and of the jobs enqueued.
 
     SAQ's sweep puts a stuck job (its worker died, or it outlived its timeout) back in the queue while it has
     attempts left, and otherwise finishes it as aborted without running any hook. ``on_given_up`` hears of those,
     so that they are dead-lettered like every other job that failed for good.
+
+    ``on_enqueued`` hears of every new job enqueued through this queue object (the API's, and the worker's cron
+    jobs), not of an enqueue that found its key already taken.
     """
 
     on_given_up: GivenUp | None = None
+    on_enqueued: Enqueued | None = None
+
+    async def enqueue(self, job_or_func: str | Job, **kwargs: Any) -> Job | None:
+        job = await super().enqueue(job_or_func, **kwargs)
+        if job is not None and self.on_enqueued is not None:
+            self.on_enqueued(job)
+        return job
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
         swept = await super().sweep(lock, abort)
@@ -101,7 +111,7 @@ class SaqJobQueue:
         try:
             info = await self._queue.info()
         except _UNREACHABLE as exc:
-            raise QueueUnavailable("the job queue (Redis) cannot be reached; try again shortly") from exc
+            raise QueueUnavailable(f"the job queue (Redis) cannot be reached ({type(exc).__name__})") from exc
         return QueueStats(
             queued=info["queued"], active=info["active"], scheduled=info["scheduled"], workers=len(info["workers"])
         )
@@ -117,6 +127,6 @@ class SaqJobQueue:
                 log.info("job.already_enqueued", job_key=key, function=function, job_status=status)
                 return JobRef(key=key, status=status, created=False)
         except _UNREACHABLE as exc:
-            raise QueueUnavailable("the job queue (Redis) cannot be reached; try again shortly") from exc
+            raise QueueUnavailable(f"the job queue (Redis) cannot be reached ({type(exc).__name__})") from exc
         log.info("job.enqueued", job_key=key, function=function, queue=self.name)
         return JobRef(key=key, status=Status.QUEUED.value, created=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.stores.redis import RedisStore
@@ -20,27 +20,17 @@ from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.metrics import daily_metrics
 from event_service.entrypoints.http.middleware import RequestLogMiddleware, per_minute_limit, trusted_proxies
-from event_service.entrypoints.http.openapi import DocumentedOperation, openapi_config
+from event_service.entrypoints.http.monitoring import MONITORING_HANDLERS, REQUEST_METRICS
+from event_service.entrypoints.http.openapi import openapi_config
 from event_service.entrypoints.http.queues import QueueController
 from event_service.entrypoints.http.reprocess import reprocess_metrics
-from event_service.entrypoints.http.schemas import HealthBody
+from event_service.entrypoints.http.ui import ui_handlers
 from event_service.entrypoints.http.uploads import upload
 from event_service.entrypoints.logging import configure_logging
 from event_service.entrypoints.worker import worker_options
 
 # Multipart framing around the file part is small; this leaves room for it over MAX_UPLOAD_BYTES.
 _MULTIPART_OVERHEAD = 64 * 1024
-
-
-@get(
-    "/health",
-    tags=["health"],
-    summary="200 while the process serves",
-    operation_id="getHealth",
-    operation_class=DocumentedOperation,
-)
-async def health() -> HealthBody:
-    return HealthBody(status="ok")
 
 
 def _saq_plugin(container: Container) -> SAQPlugin:
@@ -87,7 +77,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     process_limit = per_minute_limit(settings.process_rate_limit, "process_rate_limit")
     return Litestar(
         route_handlers=[
-            health,
+            *MONITORING_HANDLERS,
             docs,
             swagger_assets(),
             daily_metrics,
@@ -97,6 +87,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             reprocess_metrics,
             Router("/", route_handlers=[upload], middleware=[upload_limit.middleware, GzipRequestBody()]),
             Router("/", route_handlers=[process_batch], middleware=[process_limit.middleware]),
+            *ui_handlers(),
         ],
         dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         state=State({"container": container, "admin_token": container.admin_token}),
@@ -104,7 +95,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "upload_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:upload"),
             "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
         },
-        middleware=[trusted_proxies(settings.trusted_proxies), RequestLogMiddleware()],
+        middleware=[trusted_proxies(settings.trusted_proxies), RequestLogMiddleware(), REQUEST_METRICS.middleware],
         before_request=redirect_to_dashboard_root,
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start],

@@ -19,6 +19,7 @@ from event_service.entrypoints.http.openapi import (
     Failure,
     failures,
 )
+from event_service.entrypoints.http.paging import Offset
 from event_service.entrypoints.http.schemas import (
     BatchBody,
     BatchesPageBody,
@@ -52,7 +53,7 @@ class BatchController(Controller):
         self,
         container: ContainerDependency,
         batch_id: FromPath[str],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> ErrorsPageBody:
         batch, errors = await container.get_batch.errors(batch_id, offset, limit)
@@ -76,7 +77,7 @@ class BatchController(Controller):
 )
 async def list_batches(
     container: ContainerDependency,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
 ) -> BatchesPageBody:
     total, batches = await container.get_batch.recent(offset, limit)

@@ -6,6 +6,7 @@ import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -15,16 +16,19 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandlersMap
-from redis.exceptions import ConnectionError as RedisConnectionError
 
+from event_service.adapters.mongo import MONGO_OUTAGES
+from event_service.adapters.redis import REDIS_OUTAGES
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
     BatchStillIngesting,
     ClaimLost,
+    ComputeUnavailable,
     CorruptBatch,
     DeadLetterNotFound,
     IdempotencyKeyReused,
+    InvalidDateRange,
     QueueUnavailable,
     StrictModeRejected,
     UnknownQueue,
@@ -33,7 +37,7 @@ from event_service.application.errors import (
     UploadTooLarge,
 )
 from event_service.domain import FIRST_ERRORS, DomainError
-from event_service.entrypoints.http.schemas import ErrorBody, RowErrorsBody
+from event_service.entrypoints.http.schemas import DependencyErrorBody, ErrorBody, RowErrorsBody
 
 log = structlog.get_logger(__name__)
 
@@ -49,8 +53,11 @@ _STATUS: dict[type[Exception], int] = {
     UnreadableUpload: HTTP_422_UNPROCESSABLE_ENTITY,
     IdempotencyKeyReused: HTTP_422_UNPROCESSABLE_ENTITY,
     StrictModeRejected: HTTP_422_UNPROCESSABLE_ENTITY,
-    QueueUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
+    InvalidDateRange: HTTP_400_BAD_REQUEST,
 }
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for a failing dependency tells clients to wait: a failover or a restart, not a long outage."""
 
 
 def _json(body: ErrorBody, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
@@ -72,9 +79,27 @@ def domain_error(_: Request, exc: Exception) -> Response[ErrorBody]:
     return _json(ErrorBody(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
 
 
-def redis_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
-    log.warning("redis.unavailable", error=str(exc))
-    return _json(ErrorBody(HTTP_503_SERVICE_UNAVAILABLE, "a backing service (Redis) is unavailable; try again shortly"))
+def _dependency(exc: Exception) -> str:
+    if isinstance(exc, ComputeUnavailable):
+        return "parser pool"
+    return "MongoDB" if isinstance(exc, MONGO_OUTAGES) else "Redis"
+
+
+def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
+    """The one mapping of a store or queue outage, from any adapter or use case: 503, Retry-After, and which
+    dependency failed. A queue outage reaches here as QueueUnavailable, the rest as the client library's error."""
+    dependency = _dependency(exc)
+    log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
+    # The kind of failure, not the library's text: that names internal hosts and ports.
+    message = str(exc) if isinstance(exc, ApplicationError) else f"{dependency} is unavailable ({type(exc).__name__})"
+    return _json(
+        DependencyErrorBody(
+            HTTP_503_SERVICE_UNAVAILABLE,
+            f"{message}; try again in a few seconds",
+            dependency=dependency.lower().replace(" ", "_"),
+        ),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
@@ -97,7 +122,9 @@ def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: application_error,
     DomainError: domain_error,
-    RedisConnectionError: redis_unavailable,
+    QueueUnavailable: dependency_unavailable,
+    ComputeUnavailable: dependency_unavailable,
+    **dict.fromkeys(REDIS_OUTAGES + MONGO_OUTAGES, dependency_unavailable),
     HTTPException: http_error,
     Exception: unexpected_error,
 }

@@ -73,6 +73,26 @@ class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
         headers["Retry-After"] = str(max(1, cache_object.reset - int(time.time())))
         return headers
 
+    def create_send_wrapper(self, send: Send, cache_object: CacheObject) -> Send:
+        """An answer's own Retry-After (a 503 for an outage) wins over the rate window's."""
+        own: list[str] = []
+
+        async def restore_own(message: Message) -> None:
+            if message["type"] == "http.response.start" and own:
+                MutableScopeHeaders.from_message(message)["Retry-After"] = own[0]
+            await send(message)
+
+        with_limits = super().create_send_wrapper(restore_own, cache_object)
+
+        async def remember_own(message: Message) -> None:
+            if message["type"] == "http.response.start" and (
+                value := MutableScopeHeaders.from_message(message).get("retry-after")
+            ):
+                own.append(value)
+            await with_limits(message)
+
+        return remember_own
+
 
 def per_minute_limit(requests: int, store: str) -> RateLimitConfig:
     """A per-client limit with its own store, so each route family counts separately."""

@@ -42,7 +42,8 @@ Every error answers JSON `{"status_code", "message"}` (the `Error` schema), with
 Every response carries `X-Request-ID`: the client's own (up to 128 characters) or a new one, also in the
 server's log lines for that request. The rate-limited routes (uploads, processing) answer with the
 `RateLimit-*` headers, and with 429 plus `Retry-After` when the client is over its limit.
-Admin routes take `Authorization: Bearer <ADMIN_TOKEN>`.
+Admin routes take `Authorization: Bearer <ADMIN_TOKEN>` (a browser signed in at `/ui/admin` uses its session
+cookie instead, and a change it asks for also needs the session's CSRF token, or 403).
 """
 
 TAGS = [
@@ -229,8 +230,14 @@ DEAD_LETTER_NOT_FOUND = Failure(
 UNAUTHORIZED = Failure(
     401,
     "token-required",
-    "no bearer token, or not the admin token",
-    "admin token required: send Authorization: Bearer <ADMIN_TOKEN>",
+    "no bearer token (nor a browser's admin session), or not the admin token",
+    "admin token required: send Authorization: Bearer <ADMIN_TOKEN>, or sign in at /ui/admin",
+)
+CSRF_REFUSED = Failure(
+    403,
+    "csrf-token-required",
+    "a browser's admin session asks for a change without its CSRF token (never with a Bearer header)",
+    "this change needs the CSRF token of your admin session (X-CSRF-Token header); reload the page and try again",
 )
 ADMIN_DISABLED = Failure(
     503,

@@ -14,6 +14,7 @@ from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.openapi import (
     ADMIN_DISABLED,
     ADMIN_SECURITY,
+    CSRF_REFUSED,
     DEAD_LETTER_NOT_FOUND,
     INVALID_PAGE,
     QUEUE_NOT_FOUND,
@@ -22,6 +23,7 @@ from event_service.entrypoints.http.openapi import (
     DocumentedOperation,
     failures,
 )
+from event_service.entrypoints.http.paging import Offset
 from event_service.entrypoints.http.schemas import DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
 
 
@@ -51,7 +53,7 @@ class QueueController(Controller):
         self,
         container: ContainerDependency,
         name: FromPath[str],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> DeadLettersBody:
         entries, total = await container.list_dead_letters(name, offset, limit)
@@ -74,7 +76,9 @@ class QueueController(Controller):
         status_code=HTTP_202_ACCEPTED,
         operation_id="retryDeadLetter",
         operation_class=DocumentedOperation,
-        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
+        responses=failures(
+            UNAUTHORIZED, CSRF_REFUSED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE
+        ),
         summary="Run the dead letter's job again, with fresh attempts",
         description="The entry leaves the dead-letter queue only once the job is enqueued: if the queue cannot be "
         "reached the answer is 503 and the entry stays.",
@@ -91,7 +95,9 @@ class QueueController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         operation_id="deleteDeadLetter",
         operation_class=DocumentedOperation,
-        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
+        responses=failures(
+            UNAUTHORIZED, CSRF_REFUSED, QUEUE_NOT_FOUND, DEAD_LETTER_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE
+        ),
         summary="Drop one dead letter",
     )
     async def delete_dead_letter(
@@ -104,7 +110,7 @@ class QueueController(Controller):
         status_code=200,
         operation_id="purgeDeadLetters",
         operation_class=DocumentedOperation,
-        responses=failures(UNAUTHORIZED, QUEUE_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
+        responses=failures(UNAUTHORIZED, CSRF_REFUSED, QUEUE_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
         summary="Drop every dead letter of the queue",
     )
     async def purge(self, container: ContainerDependency, name: FromPath[str]) -> PurgedBody:

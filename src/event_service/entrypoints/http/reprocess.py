@@ -15,6 +15,7 @@ from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.openapi import (
     ADMIN_DISABLED,
     ADMIN_SECURITY,
+    CSRF_REFUSED,
     INVALID_DATE,
     UNAUTHORIZED,
     UNAVAILABLE,
@@ -32,7 +33,7 @@ from event_service.entrypoints.worker import log_reprocessed
     security=ADMIN_SECURITY,
     operation_id="reprocessDay",
     operation_class=DocumentedOperation,
-    responses=failures(INVALID_DATE, UNAUTHORIZED, ADMIN_DISABLED, UNAVAILABLE),
+    responses=failures(INVALID_DATE, UNAUTHORIZED, CSRF_REFUSED, ADMIN_DISABLED, UNAVAILABLE),
     summary="Recompute one UTC day's totals from the batch contributions, and say what changed",
     description="What the midnight job does for yesterday, for any day. Idempotent; counts as a heavy job for the "
     "processing rate limit.",

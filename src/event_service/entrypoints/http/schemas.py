@@ -20,6 +20,11 @@ class ErrorBody(msgspec.Struct):
     message: str
 
 
+class DependencyErrorBody(ErrorBody):
+    dependency: str
+    """``redis`` or ``mongodb``: which backing service failed."""
+
+
 class RowErrorsBody(ErrorBody):
     """An upload that cannot be ingested. With `strict=true` the body also holds the counts and the first bad rows;
     the upload's other 422s send the plain error fields."""
@@ -137,6 +142,17 @@ class PurgedBody(msgspec.Struct):
 class MetricsBody(msgspec.Struct):
     date: str
     metrics: dict[str, int]
+
+
+class DayMetrics(msgspec.Struct):
+    date: str
+    metrics: dict[str, int]
+
+
+class MetricsRangeBody(msgspec.Struct):
+    from_: str = msgspec.field(name="from")
+    to: str
+    days: list[DayMetrics]
 
 
 class DeadLettersBody(msgspec.Struct):

@@ -16,8 +16,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_400_BAD_RE
 
 from event_service.application.errors import UnsupportedFile
 from event_service.application.ingest_upload import Upload
+from event_service.entrypoints import telemetry
 from event_service.entrypoints.http.dependencies import ContainerDependency
 from event_service.entrypoints.http.errors import http_error
+from event_service.entrypoints.http.form_parts import FormParts
 from event_service.entrypoints.http.openapi import RATE_LIMITED, UNAVAILABLE, Failure, UploadOperation, failures
 from event_service.entrypoints.http.schemas import ErrorBody, UploadBody, UploadRejected
 
@@ -139,6 +141,7 @@ _FAILURES = failures(
 @post(
     "/uploads",
     exception_handlers={ClientException: _form_error, UnicodeDecodeError: _undecodable_form},
+    middleware=[FormParts(allowed=frozenset({"file"}))],
     status_code=HTTP_201_CREATED,
     operation_id="uploadFile",
     operation_class=UploadOperation,
@@ -192,6 +195,7 @@ async def upload(
         )
     finally:
         await data.file.close()
+    telemetry.record_upload(outcome.batch, outcome.duplicate)
     return Response(
         UploadBody.of(outcome.batch, outcome.duplicate),
         status_code=HTTP_200_OK if outcome.duplicate else HTTP_201_CREATED,
