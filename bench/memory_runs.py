@@ -27,16 +27,19 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from itertools import count
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import msgspec
 
 from bench.stats import median
 from event_service.adapters.clock import SystemClock
 from event_service.adapters.compute import InlinePool
 from event_service.application.errors import DuplicateBatch
 from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
-from event_service.domain import Batch, Event, RowError
+from event_service.domain import Batch, BatchStatus, Event, IngestReport, RowError, report_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_GROWTH_RATIO = 1.5
@@ -72,6 +75,15 @@ class CountingBatches:
             if other.sha256 == batch.sha256:
                 raise DuplicateBatch(other.id)
         self.batches[batch.id] = batch
+
+    async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
+        self.batches[batch_id] = msgspec.structs.replace(
+            self.batches[batch_id], status=BatchStatus.UPLOADED, updated_at=at, **report_fields(report)
+        )
+        return self.batches[batch_id]
+
+    async def event_types(self) -> set[str]:
+        return set()
 
     async def find_by_sha256(self, sha256: str) -> Batch | None:
         return next((b for b in self.batches.values() if b.sha256 == sha256), None)

@@ -52,7 +52,7 @@ def test_a_batch_page_renders_offline(page, live_server: LiveServer) -> None:
     batch_id = created.json()["batch_id"]
     page.goto(f"/ui/batches/{batch_id}")
     expect(page.locator("main h1")).to_have_text(f"Batch {batch_id}")
-    expect(page.locator("#history li")).to_have_count(1)
+    expect(page.locator("#history li")).to_have_count(2)  # ingesting, then uploaded
 
 
 def test_the_explorer_lists_every_operation_and_runs_get_metrics(page, live_server: LiveServer) -> None:

@@ -62,9 +62,15 @@ def test_upload_bad_rows_then_process_live_then_see_the_range(page: Page, live_s
     # The batch's log: every step with its time, the attempt that processed it.
     row.locator("a").first.click()
     steps = page.locator("#history li")
-    expect(steps).to_have_count(4)
-    assert [text.split()[0] for text in steps.all_inner_texts()] == ["uploaded", "enqueued", "processing", "processed"]
-    expect(steps.nth(2)).to_contain_text("attempt 1")
+    expect(steps).to_have_count(5)
+    assert [text.split()[0] for text in steps.all_inner_texts()] == [
+        "ingesting",
+        "uploaded",
+        "enqueued",
+        "processing",
+        "processed",
+    ]
+    expect(steps.nth(3)).to_contain_text("attempt 1")
 
     page.goto("/ui/metrics")
     page.fill("#from", "2025-02-28")

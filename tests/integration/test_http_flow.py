@@ -151,6 +151,7 @@ async def test_a_batch_shows_its_status_history_with_timestamps(client: AsyncTes
 
     history = batch["history"]
     assert [(step["status"], step["attempt"], step["error"]) for step in history] == [
+        ("ingesting", None, None),
         ("uploaded", None, None),
         ("enqueued", None, None),
         ("processing", 1, None),
@@ -159,7 +160,7 @@ async def test_a_batch_shows_its_status_history_with_timestamps(client: AsyncTes
     moments = [datetime.fromisoformat(step["at"]) for step in history]
     assert moments == sorted(moments)
     assert all(moment.utcoffset() == timedelta(0) for moment in moments)
-    assert (moments[0], moments[1], moments[-1]) == (
+    assert (moments[0], moments[2], moments[-1]) == (
         datetime.fromisoformat(batch["created_at"]),
         datetime.fromisoformat(batch["enqueued_at"]),
         datetime.fromisoformat(batch["processed_at"]),

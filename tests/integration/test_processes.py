@@ -148,7 +148,13 @@ async def test_serve_keeps_batches_errors_metrics_and_dead_letters_across_a_rest
             }
         assert _stop(second) == 0
     assert after == before
-    assert [step["status"] for step in after["seed"]["history"]] == ["uploaded", "enqueued", "processing", "processed"]
+    assert [step["status"] for step in after["seed"]["history"]] == [
+        "ingesting",
+        "uploaded",
+        "enqueued",
+        "processing",
+        "processed",
+    ]
 
 
 async def test_separate_api_and_worker_processes_share_the_data_dir(tmp_path: Path, redis_url: str) -> None:

@@ -32,7 +32,7 @@ from event_service.adapters.sqlite import (
 )
 from event_service.application.errors import DuplicateBatch
 from event_service.application.ports import BatchRepository, EventRepository, MetricsRepository
-from event_service.domain import Batch, BatchStatus, Event, RowError, StatusChange
+from event_service.domain import Batch, BatchStatus, Event, IngestReport, RowError, StatusChange
 from tests.integration.stores import mongomock_connection
 
 pytestmark = pytest.mark.asyncio
@@ -203,6 +203,66 @@ async def test_of_two_concurrent_claims_exactly_one_wins(
     assert (await store.batches.get(winner.id)) is not None
     assert await store.batches.get(loser.id) is None
     assert (await store.batches.list_recent(0, 10))[0] == 1
+
+
+async def test_a_claim_is_finished_once_with_the_reports_counts(store: Store) -> None:
+    claim = msgspec.structs.replace(
+        make_batch(),
+        status=BatchStatus.INGESTING,
+        rows_total=0,
+        rows_accepted=0,
+        rows_rejected=0,
+        errors_total=0,
+        first_errors=[],
+        counts={},
+    )
+    await store.batches.add(claim)
+    # The claim holds the sha256 and the key at once, before any row is stored.
+    with pytest.raises(DuplicateBatch):
+        await store.batches.add(make_batch("b2", sha256=claim.sha256))
+    report = IngestReport(
+        rows_total=6,
+        rows_accepted=3,
+        rows_rejected=2,
+        rows_duplicate=1,
+        errors_total=2,
+        first_errors=make_batch().first_errors,
+        counts={"2025-11-13": {"a.b": 2, "$x": 1}},
+    )
+    later = T0 + timedelta(seconds=5)
+    finished = await store.batches.finish_ingestion(claim.id, report, later)
+    expected = msgspec.structs.replace(
+        claim,
+        status=BatchStatus.UPLOADED,
+        updated_at=later,
+        history=[StatusChange(BatchStatus.INGESTING, T0), StatusChange(BatchStatus.UPLOADED, later)],
+        rows_total=6,
+        rows_accepted=3,
+        rows_rejected=2,
+        rows_duplicate=1,
+        errors_total=2,
+        first_errors=make_batch().first_errors,
+        counts={"2025-11-13": {"a.b": 2, "$x": 1}},
+    )
+    assert finished == expected
+    assert await store.batches.get(claim.id) == expected
+    # Only an ingesting batch is finished: a second call, or one for a swept claim, changes nothing.
+    assert await store.batches.finish_ingestion(claim.id, IngestReport(), later) is None
+    assert await store.batches.finish_ingestion("gone", report, later) is None
+    assert await store.batches.get(claim.id) == expected
+
+
+async def test_stale_claims_are_the_ingesting_batches_created_before_a_moment(store: Store) -> None:
+    def claim(batch_id: str, created: datetime) -> Batch:
+        return msgspec.structs.replace(
+            make_batch(batch_id), status=BatchStatus.INGESTING, created_at=created, updated_at=created
+        )
+
+    await store.batches.add(claim("old", T0 - timedelta(hours=2)))
+    await store.batches.add(claim("new", T0))
+    await store.batches.add(msgspec.structs.replace(make_batch("done"), created_at=T0 - timedelta(hours=3)))
+    assert await store.batches.stale_claims(T0 - timedelta(hours=1)) == ["old"]
+    assert sorted(await store.batches.stale_claims(T0 + timedelta(seconds=1))) == ["new", "old"]
 
 
 async def test_set_status_sets_the_fields_and_records_each_change(store: Store) -> None:
@@ -448,3 +508,12 @@ async def test_concurrent_writers_and_recomputes_end_with_exact_totals(store: St
     await asyncio.gather(*(writer(n) for n in range(1, 13)), *(reader() for _ in range(6)))
     for day in days:
         assert await store.metrics.daily_totals(day) == {"signup": sum(range(1, 13)), "view": 12}
+
+
+async def test_event_types_are_every_type_a_stored_batch_counts(store: Store) -> None:
+    assert await store.batches.event_types() == set()
+    await store.batches.add(make_batch("b1"))
+    await store.batches.add(
+        msgspec.structs.replace(make_batch("b2"), counts={"2025-11-14": {"a.b": 1, "$x": 2, "café": 1}})
+    )
+    assert await store.batches.event_types() == {"signup", "purchase", "a.b", "$x", "café"}

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     job_retry_delay: float = Field(1.0, ge=0)
     job_retry_max_delay: float = Field(60.0, gt=0)
     job_timeout: int = Field(300, ge=1)
+    max_event_types: int = Field(1000, ge=1, description="distinct event types the whole service accepts")
+    ingest_timeout: int = Field(
+        3600, ge=1, description="seconds after which a batch still ingesting is a dead upload's, and is swept"
+    )
     metrics_cache_ttl: int = Field(300, ge=0, description="seconds daily totals stay cached in Redis; 0 disables")
     worker_shutdown_grace: int = Field(
         30, ge=0, description="seconds a stopping worker lets its running jobs finish before cancelling them"

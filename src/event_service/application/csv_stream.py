@@ -9,10 +9,12 @@ import asyncio
 import gzip
 import hashlib
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import BinaryIO
 
 from event_service.application.errors import UnreadableUpload, UnsupportedFile, UploadTooLarge
+from event_service.application.event_type_cap import EventTypeCap
 from event_service.application.ports import ComputePool
 from event_service.domain import (
     IngestReport,
@@ -83,10 +85,12 @@ async def validate_csv(
     on_chunk: ChunkHandler | None = None,
     *,
     keep_events: bool | None = None,
+    type_cap: EventTypeCap | None = None,
 ) -> IngestReport:
     """Validate every record into ``report`` and hand each parsed chunk to ``on_chunk``, in file order.
 
     ``keep_events``: whether parsed chunks carry their events; by default only when there is a handler.
+    ``type_cap``: rejects the rows of event types past the service's cap.
     """
     first = await anext(chunks, None)
     if first is None:
@@ -94,16 +98,26 @@ async def validate_csv(
     header_record, rest = split_first_record(first)
     header = parse_header(header_record)
 
+    # The chunks in flight in the pool, kept for the rare one the type cap must parse again. The pool yields in
+    # input order, so the oldest kept is the one each result came from.
+    in_flight: deque[bytes] = deque()
+
     async def data_chunks() -> AsyncIterator[bytes]:
         if rest:
+            if type_cap is not None:
+                in_flight.append(rest)
             yield rest
         async for chunk in chunks:
+            if type_cap is not None:
+                in_flight.append(chunk)
             yield chunk
 
     # Only a handler stores events: without one, the pool need not build or ship them.
     if keep_events is None:
         keep_events = on_chunk is not None
     async for parsed in pool.parse_chunks(data_chunks(), header, bounds, keep_events=keep_events):
+        if type_cap is not None:
+            parsed = await type_cap.apply(parsed, in_flight.popleft(), header, bounds, keep_events)
         errors = report.add(parsed)
         if on_chunk is not None:
             await on_chunk(parsed, errors)

@@ -23,6 +23,18 @@ class DuplicateBatch(ApplicationError):
     """A batch with the same sha256 or idempotency key is already stored."""
 
 
+class ClaimLost(ApplicationError):
+    """The upload's batch was swept as stale while it was still storing rows: nothing of it was kept."""
+
+
+class BatchStillIngesting(ApplicationError):
+    """The batch's upload is still storing its rows: it cannot be processed yet."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"batch {batch_id} is still being uploaded (status ingesting); process it once it is uploaded")
+        self.batch_id = batch_id
+
+
 class UploadTooLarge(ApplicationError):
     pass
 

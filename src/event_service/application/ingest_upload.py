@@ -1,4 +1,4 @@
-"""Ingest an uploaded CSV file: validate every row, store the valid events, record the batch."""
+"""Ingest an uploaded CSV file: claim the batch, validate every row, store the valid events, finish the batch."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from event_service.application.csv_stream import digest, read_chunks, validate_csv
-from event_service.application.errors import DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
+from event_service.application.errors import ClaimLost, DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
+from event_service.application.event_type_cap import EventTypeCap
 from event_service.application.ports import BatchRepository, Clock, ComputePool, EventRepository, IdGenerator
-from event_service.domain import Batch, IngestReport, ParsedChunk, RowError, TimestampBounds
+from event_service.domain import Batch, BatchStatus, IngestReport, ParsedChunk, RowError, TimestampBounds
 from event_service.domain.framing import DEFAULT_CHUNK_BYTES
 from event_service.domain.timestamps import DEFAULT_EARLIEST, DEFAULT_FUTURE_TOLERANCE
+
+DEFAULT_MAX_EVENT_TYPES = 1000
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class IngestLimits:
     stored_errors_per_batch: int = 100_000
     earliest: datetime = DEFAULT_EARLIEST
     future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE
+    max_event_types: int = DEFAULT_MAX_EVENT_TYPES
+    """Distinct event types the whole service accepts: rows of a new type past it are rejected."""
 
 
 @dataclass(frozen=True)
@@ -70,38 +75,46 @@ class IngestUpload:
 
         now = self._clock.now()
         bounds = TimestampBounds.around(now, self._limits.earliest, self._limits.future_tolerance)
+        # Read once per upload: the types of the batches stored when it starts.
+        known_types = await self._batches.event_types()
         if upload.strict:
-            report = await self._read(upload.file, gzipped, bounds, batch_id=None)
+            report = await self._read(upload.file, gzipped, bounds, known_types, batch_id=None)
             if report.rows_rejected:
                 raise StrictModeRejected(report)
 
         batch_id = self._new_id()
+        claim = Batch(
+            id=batch_id,
+            filename=upload.filename,
+            sha256=sha256,
+            size_bytes=size,
+            status=BatchStatus.INGESTING,
+            rows_total=0,
+            rows_accepted=0,
+            rows_rejected=0,
+            errors_total=0,
+            first_errors=[],
+            counts={},
+            created_at=now,
+            updated_at=now,
+            idempotency_key=upload.idempotency_key,
+        )
+        # Claim first: a twin of this upload (a client retrying after a timeout) finds the claim and answers
+        # with it, so no event is ever stored by two uploads of one file.
         try:
-            report = await self._read(upload.file, gzipped, bounds, batch_id)
-            batch = Batch(
-                id=batch_id,
-                filename=upload.filename,
-                sha256=sha256,
-                size_bytes=size,
-                rows_total=report.rows_total,
-                rows_accepted=report.rows_accepted,
-                rows_rejected=report.rows_rejected,
-                rows_duplicate=report.rows_duplicate,
-                errors_total=report.errors_total,
-                first_errors=report.first_errors,
-                counts=report.counts,
-                created_at=now,
-                updated_at=now,
-                idempotency_key=upload.idempotency_key,
-            )
-            await self._batches.add(batch)
+            await self._batches.add(claim)
         except DuplicateBatch:
-            # The same file won a race with this request: keep the first, drop what this one stored.
-            await self._discard(batch_id)
             existing = await self._existing(sha256, upload.idempotency_key)
             if existing is None:
                 raise
             return IngestOutcome(existing, duplicate=True)
+        try:
+            report = await self._read(upload.file, gzipped, bounds, known_types, batch_id)
+            batch = await self._batches.finish_ingestion(batch_id, report, self._clock.now())
+            if batch is None:
+                raise ClaimLost(
+                    f"batch {batch_id} took longer than the ingest timeout and was swept; upload the file again"
+                )
         except BaseException:
             await asyncio.shield(self._discard(batch_id))
             raise
@@ -122,7 +135,9 @@ class IngestUpload:
         await self._events.delete_batch(batch_id)
         await self._batches.delete(batch_id)
 
-    async def _read(self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, batch_id: str | None) -> IngestReport:
+    async def _read(
+        self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, known_types: set[str], batch_id: str | None
+    ) -> IngestReport:
         """Validate the file; with a ``batch_id``, also store its valid events and errors as they come."""
         stored_errors = 0
         report = IngestReport()
@@ -144,4 +159,5 @@ class IngestUpload:
             bounds,
             report,
             on_chunk=store if batch_id is not None else None,
+            type_cap=EventTypeCap(known_types, self._limits.max_event_types),
         )

@@ -9,12 +9,33 @@ from typing import Any, Protocol
 
 import msgspec
 
-from event_service.domain import Batch, BatchStatus, Event, Header, ParsedChunk, RowError, TimestampBounds
+from event_service.domain import (
+    Batch,
+    BatchStatus,
+    Event,
+    Header,
+    IngestReport,
+    ParsedChunk,
+    RowError,
+    TimestampBounds,
+)
 
 
 class BatchRepository(Protocol):
     async def add(self, batch: Batch) -> None:
         """Store a new batch; DuplicateBatch if its sha256 or idempotency key is already stored."""
+
+    async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
+        """Give an ``ingesting`` batch the report's counts and first errors and make it ``uploaded``, in one write.
+
+        Returns the batch as stored, or None (and changes nothing) if it is no longer ``ingesting`` (swept).
+        """
+
+    async def stale_claims(self, before: datetime) -> list[str]:
+        """The ids of the batches still ``ingesting`` that were created before ``before``."""
+
+    async def event_types(self) -> set[str]:
+        """Every event type a stored batch counts: the types the service knows (its metrics hold no others)."""
 
     async def get(self, batch_id: str) -> Batch | None: ...
 

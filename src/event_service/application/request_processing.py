@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from event_service.application.errors import BatchNotFound
+from event_service.application.errors import BatchNotFound, BatchStillIngesting
 from event_service.application.ports import BatchRepository, Clock, JobQueue, JobRef
 from event_service.domain import Batch, BatchStatus
 
@@ -33,6 +33,8 @@ class RequestProcessing:
         batch = await self._batches.get(batch_id)
         if batch is None:
             raise BatchNotFound(batch_id)
+        if batch.status is BatchStatus.INGESTING:
+            raise BatchStillIngesting(batch_id)
         if batch.status is BatchStatus.PROCESSED and not force:
             return ProcessingRequested(batch_id, BatchStatus.PROCESSED, None)
         if batch.status in _IN_FLIGHT:

@@ -18,7 +18,7 @@ queue or database. Typical use::
 """
 
 from event_service.domain.aggregation import DailyCounts, merge_counts, sum_type_counts
-from event_service.domain.batch import Batch, BatchStatus, StatusChange, status_change
+from event_service.domain.batch import Batch, BatchStatus, StatusChange, report_fields, status_change
 from event_service.domain.errors import DomainError, InvalidHeader, NoDataRows, RowError
 from event_service.domain.events import Event, ParsedChunk, parse_chunk, parse_header
 from event_service.domain.framing import iter_record_chunks, split_first_record
@@ -54,6 +54,7 @@ __all__ = [
     "parse_chunk",
     "parse_header",
     "parse_timestamp",
+    "report_fields",
     "split_first_record",
     "status_change",
     "sum_type_counts",

@@ -11,9 +11,12 @@ import msgspec
 
 from event_service.domain.aggregation import DailyCounts
 from event_service.domain.errors import RowError
+from event_service.domain.report import IngestReport
 
 
 class BatchStatus(StrEnum):
+    INGESTING = "ingesting"
+    """Claimed by the upload storing its rows; ``uploaded`` once every row is stored and counted."""
     UPLOADED = "uploaded"
     ENQUEUED = "enqueued"
     PROCESSING = "processing"
@@ -65,3 +68,16 @@ class Batch(msgspec.Struct, kw_only=True):
     """Attempts of the current (or last) processing job; a new job starts again from 0."""
     history: list[StatusChange] = msgspec.field(default_factory=list)
     """Every status the batch entered, oldest first; the repositories append to it with each status change."""
+
+
+def report_fields(report: IngestReport) -> dict[str, Any]:
+    """The fields of a batch that its upload's report fills in."""
+    return {
+        "rows_total": report.rows_total,
+        "rows_accepted": report.rows_accepted,
+        "rows_rejected": report.rows_rejected,
+        "rows_duplicate": report.rows_duplicate,
+        "errors_total": report.errors_total,
+        "first_errors": report.first_errors,
+        "counts": report.counts,
+    }

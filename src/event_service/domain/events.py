@@ -133,10 +133,20 @@ def _record_error(records: int, exc: csv.Error) -> RowError:
     return RowError(records, None, f"record is not valid CSV: {exc}")
 
 
-def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_events: bool = True) -> ParsedChunk:
+def parse_chunk(
+    data: bytes,
+    header: Header,
+    bounds: TimestampBounds,
+    *,
+    keep_events: bool = True,
+    known_types: frozenset[str] | None = None,
+    max_types: int = 0,
+) -> ParsedChunk:
     """Validate the records in ``data`` (whole records, no header) and aggregate the valid ones.
 
-    With ``keep_events=False`` only the counts and errors are kept, for callers that store nothing.
+    With ``keep_events=False`` only the counts and errors are kept, for callers that store nothing. With
+    ``known_types``, a valid row whose type is new is admitted while fewer than ``max_types`` types are known, and
+    rejected past that (the caller reads the types admitted from the result's counts).
     """
     try:
         text = data.decode("utf-8")
@@ -148,16 +158,34 @@ def parse_chunk(data: bytes, header: Header, bounds: TimestampBounds, *, keep_ev
     # Most chunks hold no control character: they skip the check per field. Line breaks are everywhere, but a
     # field holds one only if its record spans lines; the rare chunk where one does is read again, checking.
     controls = _has_controls_but_line_breaks(data, text)
-    parsed, spans_lines = _parse(text, header, bounds, keep_events, check_encoding, controls)
+    cap = None if known_types is None else (known_types, max_types)
+    parsed, spans_lines = _parse(text, header, bounds, keep_events, check_encoding, controls, cap)
     if spans_lines and not controls:
-        parsed, _ = _parse(text, header, bounds, keep_events, check_encoding, True)
+        parsed, _ = _parse(text, header, bounds, keep_events, check_encoding, True, cap)
     return parsed
 
 
+def _type_cap_error(row: int, event_type: str, max_types: int) -> RowError:
+    return RowError(
+        row,
+        "event_type",
+        f'event_type: "{event_type}" would be event type {max_types + 1:,}; this service accepts at most '
+        f"{max_types:,} distinct event types (MAX_EVENT_TYPES)",
+    )
+
+
 def _parse(
-    text: str, header: Header, bounds: TimestampBounds, keep_events: bool, check_encoding: bool, controls: bool
+    text: str,
+    header: Header,
+    bounds: TimestampBounds,
+    keep_events: bool,
+    check_encoding: bool,
+    controls: bool,
+    cap: tuple[frozenset[str], int] | None = None,
 ) -> tuple[ParsedChunk, bool]:
     """The chunk's records validated, and whether a record spanned lines."""
+    known = None if cap is None else set(cap[0])
+    max_types = 0 if cap is None else cap[1]
     normalize = not text.isascii()  # NFC changes nothing in ASCII text
     careful = normalize or controls
     errors: list[RowError] = []
@@ -219,6 +247,12 @@ def _parse(
                         errors.extend(row_errors)
                         continue
                     ms = parse_timestamp(stamp, bounds)
+                if known is not None and event_type not in known:
+                    if len(known) >= max_types:
+                        rejected += 1
+                        errors.append(_type_cap_error(records, event_type, max_types))
+                        continue
+                    known.add(event_type)
                 day = day_names.get(ms // MS_PER_DAY)
                 if day is None:
                     day = day_names[ms // MS_PER_DAY] = utc_day(ms)

@@ -41,7 +41,9 @@ from event_service.application.reprocess_day import ReprocessDay
 from event_service.application.request_processing import RequestProcessing
 from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
+from event_service.application.sweep_stale_claims import SweepStaleClaims
 from event_service.entrypoints import telemetry
+from event_service.entrypoints.claim_sweeper import ClaimSweeper
 from event_service.entrypoints.stores import Store, open_store, redact_url
 
 log = structlog.get_logger(__name__)
@@ -81,6 +83,7 @@ class Container:
     _pool: InlinePool | ProcessPool
     _totals_cache: RedisDailyTotalsCache
     _valkey: EmbeddedValkey | None = None
+    _claim_sweeper: ClaimSweeper | None = None
     _started: bool = field(default=False)
 
     async def start(self) -> None:
@@ -88,9 +91,13 @@ class Container:
         if self._started:
             return
         await self.store.start()
+        if self._claim_sweeper is not None:
+            self._claim_sweeper.start()
         self._started = True
 
     async def close(self) -> None:
+        if self._claim_sweeper is not None:
+            await self._claim_sweeper.stop()
         await self._totals_cache.aclose()
         await self.redis.aclose()
         self.store.close()
@@ -134,7 +141,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
             timeout=settings.job_timeout,
         ),
     )
-    limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes)
+    limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes, max_event_types=settings.max_event_types)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     # Only an all-in-one process may invent the token: separate processes would each invent a different one.
     if admin_token is None and settings.embedded and settings.run_worker and valkey is not None:
@@ -183,4 +190,8 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         _pool=compute,
         _totals_cache=totals_cache,
         _valkey=valkey,
+        _claim_sweeper=ClaimSweeper(
+            SweepStaleClaims(batches, events, clock, timedelta(seconds=settings.ingest_timeout)),
+            settings.ingest_timeout,
+        ),
     )

@@ -17,11 +17,13 @@ from event_service.domain import (
     BatchStatus,
     Event,
     Header,
+    IngestReport,
     ParsedChunk,
     RowError,
     StatusChange,
     TimestampBounds,
     parse_chunk,
+    report_fields,
     status_change,
     sum_type_counts,
 )
@@ -40,6 +42,20 @@ class FakeBatches:
                 raise DuplicateBatch(other.id)
         first = status_change(batch.status, batch.created_at, {})
         self.batches[batch.id] = msgspec.structs.replace(batch, history=[*batch.history, first])
+
+    async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
+        batch = self.batches.get(batch_id)
+        if batch is None or batch.status is not BatchStatus.INGESTING:
+            return None
+        entry = status_change(BatchStatus.UPLOADED, at, {})
+        self._change(batch_id, BatchStatus.UPLOADED, at, report_fields(report), entry)
+        return self.batches[batch_id]
+
+    async def event_types(self) -> set[str]:
+        return {t for b in self.batches.values() for per_type in b.counts.values() for t in per_type}
+
+    async def stale_claims(self, before: datetime) -> list[str]:
+        return [b.id for b in self.batches.values() if b.status is BatchStatus.INGESTING and b.created_at < before]
 
     async def get(self, batch_id: str) -> Batch | None:
         return self.batches.get(batch_id)

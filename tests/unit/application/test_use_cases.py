@@ -10,6 +10,7 @@ import pytest
 from event_service.application.dead_letter_job import DeadLetterJob
 from event_service.application.errors import (
     BatchNotFound,
+    BatchStillIngesting,
     IdempotencyKeyReused,
     PermanentError,
     QueueUnavailable,
@@ -279,3 +280,50 @@ async def test_event_ids_already_stored_are_counted_as_duplicates_not_twice(worl
         (3, 1, 1, 1, {"2025-11-14": {"purchase": 1}}),
     ]
     assert world.events.total() == 4
+
+
+async def test_an_upload_that_fails_midway_removes_its_claim_and_its_events(world: World) -> None:
+    async def fail(*_: object) -> None:
+        assert world.events.total() == 150  # every event was stored by then
+        raise OSError("disk full")
+
+    world.batches.finish_ingestion = fail  # type: ignore[method-assign,assignment]
+    with pytest.raises(OSError, match="disk full"):
+        await world.upload(SEED)
+    assert world.batches.batches == {}
+    assert world.events.total() == 0
+
+
+async def test_a_twin_of_an_upload_still_ingesting_answers_with_its_claim_and_cannot_be_processed(
+    world: World,
+) -> None:
+    twin: list[object] = []
+    stored = world.events.add_many
+
+    async def upload_the_twin_midway(batch_id: str, events: list) -> list[int]:
+        if not twin:
+            twin.append(await world.upload(SEED))
+        return await stored(batch_id, events)
+
+    world.events.add_many = upload_the_twin_midway  # type: ignore[method-assign]
+    first = await world.upload(SEED)
+    (second,) = twin
+    assert second.duplicate is True  # type: ignore[attr-defined]
+    assert second.batch.id == first.batch.id  # type: ignore[attr-defined]
+    assert second.batch.status is BatchStatus.INGESTING  # type: ignore[attr-defined]
+    assert (first.duplicate, first.batch.status, first.batch.rows_accepted) == (False, BatchStatus.UPLOADED, 150)
+    assert world.events.total() == 150
+
+
+async def test_processing_a_batch_still_ingesting_is_refused(world: World) -> None:
+    events = world.events.add_many
+
+    async def ask_to_process_midway(batch_id: str, batch_events: list) -> list[int]:
+        with pytest.raises(BatchStillIngesting, match="still being uploaded"):
+            await world.request(batch_id)
+        return await events(batch_id, batch_events)
+
+    world.events.add_many = ask_to_process_midway  # type: ignore[method-assign]
+    outcome = await world.upload(SEED)
+    assert world.queue.queued == []
+    assert (await world.request(outcome.batch.id)).status is BatchStatus.ENQUEUED

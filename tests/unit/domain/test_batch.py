@@ -11,7 +11,14 @@ from event_service.domain.errors import DomainError
 
 
 def test_statuses() -> None:
-    assert [status.value for status in BatchStatus] == ["uploaded", "enqueued", "processing", "processed", "failed"]
+    assert [status.value for status in BatchStatus] == [
+        "ingesting",
+        "uploaded",
+        "enqueued",
+        "processing",
+        "processed",
+        "failed",
+    ]
     assert BatchStatus.PROCESSED == "processed"
 
 

@@ -24,7 +24,17 @@ from event_service.adapters.mongo.documents import (
     EventDocument,
 )
 from event_service.application.errors import CorruptBatch, DuplicateBatch
-from event_service.domain import Batch, BatchStatus, Event, RowError, StatusChange, status_change, sum_type_counts
+from event_service.domain import (
+    Batch,
+    BatchStatus,
+    Event,
+    IngestReport,
+    RowError,
+    StatusChange,
+    report_fields,
+    status_change,
+    sum_type_counts,
+)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DUPLICATE_KEY = 11000
@@ -85,6 +95,38 @@ class MongoBatchRepository:
             await _to_document(batch).insert()
         except DuplicateKeyError as exc:
             raise DuplicateBatch(_duplicate_message(exc)) from exc
+
+    async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
+        collection = BatchDocument.get_motor_collection()
+        claim = await collection.find_one({"_id": batch_id, "status": BatchStatus.INGESTING.value})
+        if claim is None:
+            return None
+        fields = report_fields(report)
+        fields["first_errors"] = [msgspec.structs.asdict(error) for error in report.first_errors]
+        entry = _history_entry(status_change(BatchStatus.UPLOADED, at, {}))
+        finished = claim | fields | {"status": BatchStatus.UPLOADED.value, "updated_at": at}
+        finished["history"] = [*claim.get("history", []), entry]
+        # A whole-document replace (not $set): event types may hold "." or a leading "$". Conditional, so a claim
+        # swept meanwhile stays gone.
+        result = await collection.replace_one({"_id": batch_id, "status": BatchStatus.INGESTING.value}, finished)
+        if result.matched_count != 1:
+            return None
+        return await self.get(batch_id)
+
+    async def event_types(self) -> set[str]:
+        cursor = BatchDocument.get_motor_collection().find({}, {"_id": 0, "counts": 1})
+        return {
+            event_type
+            async for document in cursor
+            for per_type in document["counts"].values()
+            for event_type in per_type
+        }
+
+    async def stale_claims(self, before: datetime) -> list[str]:
+        cursor = BatchDocument.get_motor_collection().find(
+            {"status": BatchStatus.INGESTING.value, "created_at": {"$lt": before}}, {"_id": 1}
+        )
+        return [document["_id"] async for document in cursor]
 
     async def get(self, batch_id: str) -> Batch | None:
         try:

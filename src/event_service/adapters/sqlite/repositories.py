@@ -15,7 +15,16 @@ import msgspec
 
 from event_service.adapters.sqlite.database import SqliteDatabase
 from event_service.application.errors import CorruptBatch, DuplicateBatch
-from event_service.domain import Batch, BatchStatus, Event, RowError, status_change, sum_type_counts
+from event_service.domain import (
+    Batch,
+    BatchStatus,
+    Event,
+    IngestReport,
+    RowError,
+    report_fields,
+    status_change,
+    sum_type_counts,
+)
 
 _SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error", "attempts"})
 _DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
@@ -85,6 +94,53 @@ class SqliteBatchRepository:
             await self._db.write(insert)
         except sqlite3.IntegrityError as exc:
             raise DuplicateBatch(_duplicate_message(exc)) from exc
+
+    async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
+        at = at.astimezone(UTC)
+
+        def finish(connection: sqlite3.Connection) -> Batch | None:
+            row = connection.execute(
+                "SELECT document FROM batches WHERE id = ? AND status = ?", (batch_id, BatchStatus.INGESTING.value)
+            ).fetchone()
+            if row is None:
+                return None
+            claim = _decode(batch_id, row[0])
+            finished = msgspec.structs.replace(
+                claim,
+                status=BatchStatus.UPLOADED,
+                updated_at=at,
+                history=[*claim.history, status_change(BatchStatus.UPLOADED, at, {})],
+                **report_fields(report),
+            )
+            connection.execute(
+                "UPDATE batches SET status = ?, document = ? WHERE id = ?",
+                (finished.status.value, _encode(finished), batch_id),
+            )
+            return finished
+
+        return await self._db.write(finish)
+
+    async def stale_claims(self, before: datetime) -> list[str]:
+        def select(connection: sqlite3.Connection) -> list[str]:
+            cursor = connection.execute(
+                "SELECT id FROM batches WHERE status = ? AND created_at_us < ? ORDER BY created_at_us",
+                (BatchStatus.INGESTING.value, _micros(before)),
+            )
+            return [batch_id for (batch_id,) in cursor]
+
+        return await self._db.read(select)
+
+    async def event_types(self) -> set[str]:
+        def select(connection: sqlite3.Connection) -> set[str]:
+            # counts is {day: {type: n}}. CAST: from SQLite 3.45 a BLOB argument would be read as JSONB.
+            cursor = connection.execute(
+                "SELECT DISTINCT per_type.key FROM batches,"
+                " json_each(CAST(batches.document AS TEXT), '$.counts') AS per_day,"
+                " json_each(per_day.value) AS per_type"
+            )
+            return {event_type for (event_type,) in cursor}
+
+        return await self._db.read(select)
 
     async def get(self, batch_id: str) -> Batch | None:
         return await self._find("id", batch_id)

@@ -107,6 +107,12 @@ async def list_batches(
                 "Validation failed for POST /batches/0b7c5e0e/process?force=maybe: force: Expected `bool`, got `str`",
             ),
             BATCH_NOT_FOUND,
+            Failure(
+                409,
+                "batch-ingesting",
+                "the batch's upload is still storing its rows (status `ingesting`)",
+                "batch 0b7c5e0e is still being uploaded (status ingesting); process it once it is uploaded",
+            ),
             RATE_LIMITED,
             UNAVAILABLE,
         ),

@@ -8,6 +8,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -21,6 +22,8 @@ from event_service.adapters.redis import REDIS_OUTAGES
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
+    BatchStillIngesting,
+    ClaimLost,
     ComputeUnavailable,
     CorruptBatch,
     DeadLetterNotFound,
@@ -42,6 +45,8 @@ _STATUS: dict[type[Exception], int] = {
     BatchNotFound: HTTP_404_NOT_FOUND,
     UnknownQueue: HTTP_404_NOT_FOUND,
     DeadLetterNotFound: HTTP_404_NOT_FOUND,
+    BatchStillIngesting: HTTP_409_CONFLICT,
+    ClaimLost: HTTP_503_SERVICE_UNAVAILABLE,
     CorruptBatch: HTTP_500_INTERNAL_SERVER_ERROR,
     UploadTooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     UnsupportedFile: HTTP_415_UNSUPPORTED_MEDIA_TYPE,

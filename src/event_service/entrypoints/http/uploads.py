@@ -128,6 +128,12 @@ _FAILURES = failures(
     ),
     RATE_LIMITED,
     UNAVAILABLE,
+    Failure(
+        503,
+        "claim-swept",
+        "the upload took longer than INGEST_TIMEOUT and its batch was swept: nothing was kept; upload again",
+        "batch 0b7c5e0e took longer than the ingest timeout and was swept; upload the file again",
+    ),
     bodies={HTTP_422_UNPROCESSABLE_ENTITY: UploadRejected},
 )
 

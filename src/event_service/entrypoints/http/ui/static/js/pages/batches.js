@@ -10,7 +10,7 @@ export function processButton(batch, onDone, messages) {
   let status = batch.status;
   const sync = (current) => {
     status = current;
-    button.disabled = status === "enqueued" || status === "processing";
+    button.disabled = status === "ingesting" || status === "enqueued" || status === "processing";
     button.textContent = status === "processed" ? "Process again" : "Process";
   };
   sync(batch.status);
