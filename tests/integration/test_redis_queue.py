@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -56,6 +57,16 @@ async def test_dead_letters_are_listed_newest_first_read_removed_and_purged(redi
     assert await store.list(QUEUE, 0, 10) == ([], 0)
     # Every job that ever failed for good is still counted.
     assert await store.counts(QUEUE) == DeadLetterCounts(entries=0, failed_total=4)
+
+
+async def test_the_same_failure_reported_twice_is_stored_once_and_the_first_report_wins(redis: Redis) -> None:
+    store = RedisDeadLetterStore(redis)
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = entry("run-1", now)
+    assert await store.add(QUEUE, first) is True
+    assert await store.add(QUEUE, msgspec.structs.replace(first, reason="WorkerLost: swept")) is False
+    assert await store.list(QUEUE, 0, 10) == ([first], 1)
+    assert await store.counts(QUEUE) == DeadLetterCounts(entries=1, failed_total=1)
 
 
 async def test_retention_drops_the_oldest_beyond_the_count_limit(redis: Redis) -> None:

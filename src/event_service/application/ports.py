@@ -153,8 +153,9 @@ class DeadLetterCounts(msgspec.Struct, frozen=True):
 
 
 class DeadLetterStore(Protocol):
-    async def add(self, queue: str, entry: DeadLetter) -> None:
-        """Store the entry, then drop the oldest beyond the retention limits."""
+    async def add(self, queue: str, entry: DeadLetter) -> bool:
+        """Store the entry, then drop the oldest beyond the retention limits; False (nothing changed) when an entry
+        with its id is stored already: the same failure reported twice, where the first report wins."""
 
     async def list(self, queue: str, offset: int, limit: int) -> tuple[list[DeadLetter], int]:
         """Newest first, with the total count."""

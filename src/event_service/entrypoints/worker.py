@@ -171,11 +171,12 @@ def _traceback_tail(job: Job) -> str | None:
     return "\n".join((job.error or "").strip().splitlines()[-_TRACEBACK_LINES:]) or None
 
 
-async def _dead_letter(container: Container, job: Job, reason: str, traceback_tail: str | None) -> None:
+async def _dead_letter(container: Container, job: Job, reason: str, traceback_tail: str | None) -> bool:
+    """Dead-letter the job's failure; False when it was dead-lettered already (see ``_dead_letter_id``)."""
     now = datetime.now(UTC)
     first = job.meta.get(_FIRST_FAILED_AT)
     entry = DeadLetter(
-        id=uuid.uuid4().hex,
+        id=_dead_letter_id(job),
         job_key=job.key,
         function=job.function,
         kwargs=dict(job.kwargs or {}),
@@ -185,9 +186,23 @@ async def _dead_letter(container: Container, job: Job, reason: str, traceback_ta
         traceback_tail=traceback_tail,
         first_failed_at=datetime.fromisoformat(first) if first else now,
     )
-    await container.dead_letter_job(job.queue.name if job.queue else container.queue.name, entry)
+    if not await container.dead_letter_job(job.queue.name if job.queue else container.queue.name, entry):
+        log.info("job.dead_letter_repeated", dead_letter_id=entry.id, reason=reason, **_job_fields(job))
+        return False
     telemetry.record_dead_lettered(job)
     log.error("job.dead_lettered", dead_letter_id=entry.id, reason=reason, **_job_fields(job))
+    return True
+
+
+def _dead_letter_id(job: Job) -> str:
+    """The same id for every report of one failure of one job run, so that it is dead-lettered once.
+
+    Two reports happen: SAQ's sweep can catch a job between its dequeue and its start (it is in the active list,
+    not yet marked active), abort it, and report it given up, while the worker that dequeued it runs it to its
+    own failure. A job run is its id and enqueue time; its attempts count tells the failure apart from an earlier
+    one of the same run.
+    """
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{job.id}|{job.queued}|{job.attempts}").hex
 
 
 async def _given_up_by_sweep(container: Container, job: Job) -> None:
@@ -196,9 +211,9 @@ async def _given_up_by_sweep(container: Container, job: Job) -> None:
         f"WorkerLost: attempt {job.attempts} was still running after the {job.timeout} s timeout "
         "(its worker died or hung) and no attempts are left"
     )
-    log.error("job.failed", reason=reason, **_job_fields(job))
-    telemetry.record_lost(job)
-    await _dead_letter(container, job, reason, None)
+    if await _dead_letter(container, job, reason, None):
+        log.error("job.failed", reason=reason, **_job_fields(job))
+        telemetry.record_lost(job)
 
 
 def worker_options(container: Container) -> dict[str, Any]:

@@ -185,9 +185,12 @@ class FakeDeadLetters:
         self.entries: dict[str, list[DeadLetter]] = {}
         self.failed: dict[str, int] = {}
 
-    async def add(self, queue: str, entry: DeadLetter) -> None:
+    async def add(self, queue: str, entry: DeadLetter) -> bool:
+        if any(stored.id == entry.id for stored in self.entries.get(queue, [])):
+            return False
         self.entries.setdefault(queue, []).append(entry)
         self.failed[queue] = self.failed.get(queue, 0) + 1
+        return True
 
     async def list(self, queue: str, offset: int, limit: int) -> tuple[list[DeadLetter], int]:
         newest_first = list(reversed(self.entries.get(queue, [])))

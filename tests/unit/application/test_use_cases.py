@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 
+import msgspec
 import pytest
 
 from event_service.application.dead_letter_job import DeadLetterJob
@@ -208,6 +209,28 @@ async def test_request_processing_twice_enqueues_once(world: World) -> None:
     assert (first.created, second.created, first.key) == (True, False, f"process_batch:{batch.id}")
     assert world.queue.queued == [batch.id]
     assert (await world.batches.get(batch.id)).job_key == first.key
+
+
+async def test_a_failure_reported_twice_is_dead_lettered_once_and_keeps_the_first_reason(world: World) -> None:
+    batch = (await world.upload(SEED)).batch
+    record = DeadLetterJob(world.dead_letters, world.batches, world.clock)
+    failure = DeadLetter(
+        id="run-1",
+        job_key=f"process_batch:{batch.id}",
+        function="process_batch",
+        kwargs={"batch_id": batch.id},
+        reason="ValueError: bad row",
+        attempts=3,
+        failed_at=world.clock.now(),
+    )
+    assert await record("metrics-processor", failure) is True
+    assert await record("metrics-processor", msgspec.structs.replace(failure, reason="WorkerLost: swept")) is False
+    stored = await world.batches.get(batch.id)
+    assert (stored.status, stored.last_error) == (BatchStatus.FAILED, "ValueError: bad row")
+    assert await ListDeadLetters(world.dead_letters, {"metrics-processor"})("metrics-processor", 0, 10) == (
+        [failure],
+        1,
+    )
 
 
 async def test_dead_letter_marks_batch_failed_and_lists_newest_first(world: World) -> None:

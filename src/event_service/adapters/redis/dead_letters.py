@@ -42,6 +42,9 @@ _PRUNE = _PRUNE_FUNCTION + "return prune(KEYS[1], KEYS[2], ARGV[1], tonumber(ARG
 _ADD = (
     _PRUNE_FUNCTION
     + """
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then
+    return -1
+end
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
 redis.call('INCR', KEYS[3])
@@ -76,11 +79,12 @@ class RedisDeadLetterStore:
         entries, order, _ = self._keys(queue)
         await self._prune(keys=[entries, order], args=self._limits())
 
-    async def add(self, queue: str, entry: DeadLetter) -> None:
-        await self._add(
+    async def add(self, queue: str, entry: DeadLetter) -> bool:
+        dropped = await self._add(
             keys=list(self._keys(queue)),
             args=[*self._limits(), entry.id, msgspec.json.encode(entry), repr(entry.failed_at.timestamp())],
         )
+        return int(dropped) >= 0
 
     async def list(self, queue: str, offset: int, limit: int) -> tuple[list[DeadLetter], int]:
         await self._prune_expired(queue)
