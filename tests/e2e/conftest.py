@@ -216,4 +216,6 @@ def admin_page(new_page: Callable[..., object]) -> object:
     page.get_by_label("Admin token").fill(ADMIN_TOKEN)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#queues")).to_be_visible()
+    # The admin page then reads the dead letters: let it finish, or the test's next navigation aborts that read.
+    expect(page.locator("#dlq-empty, #dead-letters").first).to_be_visible()
     return page
