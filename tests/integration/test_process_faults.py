@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 from datetime import date, timedelta
@@ -16,25 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, free_port
 from tests.integration.test_processes import _running, _up
 
 pytestmark = pytest.mark.asyncio
 
 ROWS = 600_000
 TYPES = ("view", "click", "purchase")
-
-
-def _free_port() -> int:
-    """A port of this suite's range (8190-8199) that nothing listens on."""
-    for port in range(8190, 8200):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8190-8199")
 
 
 def _big_file() -> bytes:
@@ -77,7 +64,7 @@ async def test_an_api_killed_mid_upload_leaves_nothing_that_stops_the_file_being
     tmp_path: Path, redis_url: str
 ) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "serve.log"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     content = _big_file()
     upload = {"file": ("events.csv", content, "text/csv")}
@@ -130,7 +117,7 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_batch_is_counted_once
     tmp_path: Path, redis_url: str
 ) -> None:
     data_dir = tmp_path / "data"
-    port = _free_port()
+    port = free_port()
     days, types = 700, 100
     timing = {"REDIS_URL": redis_url, "JOB_TIMEOUT": "6", "WORKER_SWEEP_INTERVAL": "1"}
     with _running("api", data_dir, tmp_path / "api.log", PORT=str(port), **timing) as api:

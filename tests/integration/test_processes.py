@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from saq.queue.redis import RedisQueue
 
 from event_service.adapters.redis import processing_job_key
 from event_service.adapters.settings import QUEUE_NAME
-from tests.integration.helpers import SEED_CSV, eventually
+from tests.integration.helpers import SEED_CSV, eventually, free_port
 
 TOKEN = "process-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -29,18 +28,6 @@ BAD_ROW = b"user_id,event_type,timestamp\nu1,signup,2025-11-13T08:00:00Z\n,signu
 STOP_WITHIN = 30
 
 pytestmark = pytest.mark.asyncio
-
-
-def _free_port() -> int:
-    """A port of this suite's range (8110-8119) that nothing listens on."""
-    for port in range(8110, 8120):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8110-8119")
 
 
 @contextmanager
@@ -99,7 +86,7 @@ async def _process(client: httpx.AsyncClient, content: bytes) -> str:
 
 async def test_serve_keeps_batches_errors_metrics_and_dead_letters_across_a_restart(tmp_path: Path) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "serve.log"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
 
     # No REDIS_URL: the embedded valkey, with its append-only file in DATA_DIR.
@@ -159,7 +146,7 @@ async def test_serve_keeps_batches_errors_metrics_and_dead_letters_across_a_rest
 
 async def test_separate_api_and_worker_processes_share_the_data_dir(tmp_path: Path, redis_url: str) -> None:
     data_dir, api_log, worker_log = tmp_path / "data", tmp_path / "api.log", tmp_path / "worker.log"
-    port = _free_port()
+    port = free_port()
     with (
         _running("worker", data_dir, worker_log, REDIS_URL=redis_url) as worker,
         _running("api", data_dir, api_log, REDIS_URL=redis_url, PORT=str(port)) as api,

@@ -46,26 +46,24 @@ class NotReadyBody(msgspec.Struct):
     checks: dict[str, str]
 
 
-@get(
+async def _alive() -> HealthBody:
+    return HealthBody(status="ok")
+
+
+live = get(
     "/-/live",
     tags=["health"],
     summary="200 while the process serves",
     operation_id="getLiveness",
     operation_class=DocumentedOperation,
-)
-async def live() -> HealthBody:
-    return HealthBody(status="ok")
-
-
-@get(
+)(_alive)
+health = get(
     "/health",
     tags=["health"],
     summary="200 while the process serves (the older address of /-/live)",
     operation_id="getHealth",
     operation_class=DocumentedOperation,
-)
-async def health() -> HealthBody:
-    return HealthBody(status="ok")
+)(_alive)
 
 
 @get(
