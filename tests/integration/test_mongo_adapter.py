@@ -28,8 +28,8 @@ from event_service.adapters.mongo import (
     init_mongo,
 )
 from event_service.application.errors import CorruptBatch
-from event_service.domain import Batch, Event, RowError
-from tests.integration.stores import mongomock_connection
+from event_service.domain import Event
+from tests.integration.stores import T0, make_batch, mongomock_connection
 
 pytestmark = pytest.mark.asyncio
 
@@ -46,8 +46,6 @@ BACKENDS = [
     ),
 ]
 
-T0 = datetime(2025, 11, 13, 9, 30, 0, 123000, tzinfo=UTC)  # Mongo keeps milliseconds
-
 
 @pytest_asyncio.fixture(params=BACKENDS)
 async def mongo(request: pytest.FixtureRequest) -> AsyncIterator[MongoConnection]:
@@ -59,27 +57,6 @@ async def mongo(request: pytest.FixtureRequest) -> AsyncIterator[MongoConnection
     finally:
         await connection.client.drop_database(db_name)
         connection.close()
-
-
-def make_batch(batch_id: str = "b1", *, sha256: str | None = None, idempotency_key: str | None = None) -> Batch:
-    return Batch(
-        id=batch_id,
-        filename=f"{batch_id}.csv",
-        sha256=sha256 or f"sha-{batch_id}",
-        size_bytes=1234,
-        rows_total=5,
-        rows_accepted=3,
-        rows_rejected=2,
-        errors_total=2,
-        first_errors=[
-            RowError(3, "timestamp", 'timestamp: "x" is not an ISO 8601 date-time'),
-            RowError(5, None, "record has 2 fields; the header has 3"),
-        ],
-        counts={"2025-11-12": {"signup": 1}, "2025-11-13": {"signup": 1, "purchase": 1}},
-        created_at=T0,
-        updated_at=T0,
-        idempotency_key=idempotency_key,
-    )
 
 
 # --- indexes ---------------------------------------------------------------------------------------------

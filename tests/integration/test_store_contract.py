@@ -33,13 +33,12 @@ from event_service.adapters.sqlite import (
 from event_service.application.errors import DuplicateBatch
 from event_service.application.ports import BatchRepository, EventRepository, MetricsRepository
 from event_service.domain import Batch, BatchStatus, Event, IngestReport, RowError, StatusChange
-from tests.integration.stores import mongomock_connection
+from tests.integration.stores import T0, make_batch, mongomock_connection
 
 pytestmark = pytest.mark.asyncio
 
 MONGODB_URL = os.environ.get("MONGODB_URL")
 
-T0 = datetime(2025, 11, 13, 9, 30, 0, 123000, tzinfo=UTC)  # Mongo keeps milliseconds
 MS = int(T0.timestamp() * 1000)
 
 
@@ -106,27 +105,6 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     }
     async for built in stores[request.param]():
         yield built
-
-
-def make_batch(batch_id: str = "b1", *, sha256: str | None = None, idempotency_key: str | None = None) -> Batch:
-    return Batch(
-        id=batch_id,
-        filename=f"{batch_id}.csv",
-        sha256=sha256 or f"sha-{batch_id}",
-        size_bytes=1234,
-        rows_total=5,
-        rows_accepted=3,
-        rows_rejected=2,
-        errors_total=2,
-        first_errors=[
-            RowError(3, "timestamp", 'timestamp: "x" is not an ISO 8601 date-time'),
-            RowError(5, None, "record has 2 fields; the header has 3"),
-        ],
-        counts={"2025-11-12": {"signup": 1}, "2025-11-13": {"signup": 1, "purchase": 1}},
-        created_at=T0,
-        updated_at=T0,
-        idempotency_key=idempotency_key,
-    )
 
 
 def as_stored(batch: Batch, *history: StatusChange, **fields: Any) -> Batch:
