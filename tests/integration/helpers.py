@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -142,3 +144,18 @@ class ThreadedTcpProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+
+
+async def start_worker_process(redis_url: str, **settings: str) -> asyncio.subprocess.Process:
+    """`event-service worker` in a child process on the tests' Redis, with its output piped; no MongoDB, no token."""
+    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
+    env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json", **settings})
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "event_service.entrypoints.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )

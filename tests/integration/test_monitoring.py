@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 
 import httpx
@@ -18,7 +16,7 @@ from event_service.adapters.settings import load_settings
 from event_service.entrypoints.bootstrap import build_container
 from event_service.entrypoints.http.app import create_app
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, eventually, free_port, sample
+from tests.integration.helpers import SEED_CSV, eventually, free_port, sample, start_worker_process
 
 BAD_ROWS = b"u1,signup,not-a-time\n,signup,2025-11-13T00:00:00Z\n"
 """Two rejected rows after the seed file's 150 accepted ones."""
@@ -160,17 +158,7 @@ async def test_ready_is_503_naming_redis_when_redis_goes_away() -> None:
 
 async def test_a_worker_process_serves_its_metrics_on_worker_metrics_port(producer: RedisQueue, redis_url: str) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
-    env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json", "WORKER_METRICS_PORT": str(port)})
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "event_service.entrypoints.cli",
-        "worker",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    worker = await start_worker_process(redis_url, WORKER_METRICS_PORT=str(port))
     try:
         await first_sweep_done(producer, within=60)
         # The worker has no MongoDB server to share, so this job fails for good: counted where it ran.

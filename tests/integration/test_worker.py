@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 
 from litestar.testing import AsyncTestClient
 from saq.queue.redis import RedisQueue
@@ -14,7 +12,7 @@ from event_service.adapters.settings import QUEUE_NAME
 from event_service.entrypoints.bootstrap import Container
 from event_service.entrypoints.worker import build_worker
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, eventually
+from tests.integration.helpers import SEED_CSV, eventually, start_worker_process
 
 
 async def _enqueue_poison(queue: RedisQueue, batch_id: str) -> None:
@@ -66,17 +64,7 @@ async def test_standalone_saq_worker_processes_a_batch(container: Container, pro
 async def test_event_service_worker_process_consumes_the_queue(
     container: Container, producer: RedisQueue, redis_url: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
-    env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json"})
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "event_service.entrypoints.cli",
-        "worker",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    worker = await start_worker_process(redis_url)
     try:
         await _enqueue_poison(producer, "from-the-queue")
         entries, _ = await eventually(
