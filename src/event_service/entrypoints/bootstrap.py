@@ -44,7 +44,7 @@ from event_service.application.schedule_reprocessing import ScheduleReprocessing
 from event_service.application.sweep_stale_claims import SweepStaleClaims
 from event_service.entrypoints import telemetry
 from event_service.entrypoints.claim_sweeper import ClaimSweeper
-from event_service.entrypoints.stores import Store, open_store, redact_url
+from event_service.entrypoints.stores import Store, open_store
 
 log = structlog.get_logger(__name__)
 
@@ -154,7 +154,7 @@ def build_container(settings: Settings, *, pool: InlinePool | ProcessPool | None
         store=store.kind,
         store_data=store.location,
         redis="embedded valkey-server" if valkey else "REDIS_URL",
-        redis_url=redact_url(redis_url),
+        redis_url=redis_url,
         redis_data=str((settings.data_dir / "valkey").resolve()) + " (append-only file)" if valkey else None,
         worker="in this process" if settings.run_worker else "separate `event-service worker` processes",
     )

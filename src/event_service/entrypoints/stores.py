@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from event_service.adapters.mongo import (
     MongoBatchRepository,
@@ -23,16 +22,6 @@ from event_service.adapters.sqlite import (
 )
 from event_service.adapters.sqlite.health import SqliteHealth
 from event_service.application.ports import BatchRepository, EventRepository, HealthCheck, MetricsRepository
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    credentials = f"{parts.username or ''}:***@"
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=credentials + host))
 
 
 class SqliteStore:
@@ -60,7 +49,8 @@ class MongoStore:
 
     def __init__(self, url: str, db_name: str, timeout_ms: int) -> None:
         self._connection = connect(url, db_name, timeout_ms)
-        self.location = f"{redact_url(url)} database {db_name}"
+        # Logged at start-up: the log processor takes the password out (entrypoints/logging.py).
+        self.location = f"{url} database {db_name}"
         self.batches: BatchRepository = MongoBatchRepository()
         self.events: EventRepository = MongoEventRepository()
         self.metrics: MetricsRepository = MongoMetricsRepository()
