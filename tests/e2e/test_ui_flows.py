@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect
 from redis.asyncio import Redis
 from saq.queue.redis import RedisQueue
 
-from event_service.adapters.redis import processing_job_key
+from event_service.adapters.redis import job_key
 from event_service.adapters.settings import QUEUE_NAME
+from event_service.application.jobs import ProcessBatchJob
 from tests.e2e.conftest import ADMIN_TOKEN, LiveServer, PageAudit
 
 EVENTS = (
@@ -135,7 +136,7 @@ async def _enqueue_for_unknown_batch(redis_url: str, batch_id: str) -> None:
     """As an operator (or another service) would: straight through SAQ, for a batch that does not exist."""
     queue = RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
     try:
-        await queue.enqueue("process_batch", key=processing_job_key(batch_id), batch_id=batch_id)
+        await queue.enqueue("process_batch", key=job_key(ProcessBatchJob(batch_id)), batch_id=batch_id)
     finally:
         await queue.disconnect()
 

@@ -10,16 +10,17 @@ from redis.asyncio import Redis
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.compute import InlinePool
-from event_service.adapters.settings import QUEUE_NAME, load_settings
-from event_service.entrypoints.bootstrap import Container, build_container
+from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
+from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
 
 ADMIN_TOKEN = "test-admin-token"
 
 
 @pytest.fixture
-def container(redis_url: str) -> Container:
-    settings = load_settings(
+def settings(redis_url: str) -> Settings:
+    """The service's settings in these tests: real Redis (the test's database), SQLite in the test's DATA_DIR."""
+    return load_settings(
         redis_url=redis_url,
         mongodb_url=None,
         admin_token=ADMIN_TOKEN,
@@ -28,12 +29,16 @@ def container(redis_url: str) -> Container:
         job_retries=2,
         job_retry_delay=0.0,
     )
-    return build_container(settings, pool=InlinePool())
 
 
 @pytest.fixture
-async def client(container: Container) -> AsyncIterator[AsyncTestClient]:
-    async with AsyncTestClient(app=create_app(container)) as test_client:
+def service(settings: Settings) -> Service:
+    return bootstrap(settings, compute=InlinePool())
+
+
+@pytest.fixture
+async def client(service: Service) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=create_app(service)) as test_client:
         yield test_client
 
 

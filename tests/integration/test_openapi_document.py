@@ -10,7 +10,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from openapi_spec_validator import validate
 
-from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.bootstrap import Service
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.openapi_dump import DOCUMENT, render
 
@@ -92,11 +92,11 @@ def _required_headers(document: dict[str, Any], response: dict[str, Any]) -> set
     return {name.lower() for name, header in headers.items() if header.get("required")}
 
 
-async def test_a_rate_limited_route_sends_the_headers_its_document_promises(container: Container) -> None:
+async def test_a_rate_limited_route_sends_the_headers_its_document_promises(service: Service) -> None:
     """schemathesis never reaches a limit; this sends past one and compares the headers with the document."""
-    container.settings.process_rate_limit = 1
+    service.settings.process_rate_limit = 1
     responses = _document()["paths"]["/batches/{batch_id}/process"]["post"]["responses"]
-    async with AsyncTestClient(app=create_app(container)) as client:
+    async with AsyncTestClient(app=create_app(service)) as client:
         answers = [await client.post("/batches/nope/process") for _ in range(2)]
     assert [answer.status_code for answer in answers] == [404, 429]
     promised = [_required_headers(_document(), responses[str(answer.status_code)]) for answer in answers]

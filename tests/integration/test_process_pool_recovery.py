@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from event_service.adapters.compute import ProcessPool
 from event_service.adapters.settings import load_settings
 from event_service.domain import Header, ParsedChunk, TimestampBounds
-from event_service.entrypoints.bootstrap import build_container
+from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.helpers import SEED_CSV, eventually
 
@@ -54,7 +54,7 @@ def pool() -> Iterator[DiesMidUpload]:
 @pytest.fixture
 async def client(redis_url: str, pool: DiesMidUpload) -> AsyncIterator[AsyncTestClient]:
     settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token="t", upload_rate_limit=1000)
-    async with AsyncTestClient(app=create_app(build_container(settings, pool=pool))) as client:
+    async with AsyncTestClient(app=create_app(bootstrap(settings, compute=pool))) as client:
         yield client
 
 

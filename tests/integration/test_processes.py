@@ -17,8 +17,9 @@ import pytest
 from redis.asyncio import Redis
 from saq.queue.redis import RedisQueue
 
-from event_service.adapters.redis import processing_job_key
+from event_service.adapters.redis import job_key
 from event_service.adapters.settings import QUEUE_NAME
+from event_service.application.jobs import ProcessBatchJob
 from tests.integration.helpers import SEED_CSV, eventually, free_port
 
 TOKEN = "process-test-token"
@@ -104,7 +105,7 @@ async def test_serve_keeps_batches_errors_metrics_and_dead_letters_across_a_rest
             producer = RedisQueue(Redis.from_url(backends["redis_url"]), name=QUEUE_NAME)
             try:
                 await producer.enqueue(
-                    "process_batch", key=processing_job_key("no-such-batch"), batch_id="no-such-batch", retries=3
+                    "process_batch", key=job_key(ProcessBatchJob("no-such-batch")), batch_id="no-such-batch", retries=3
                 )
             finally:
                 await producer.disconnect()

@@ -13,13 +13,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.compute import InlinePool
-from event_service.adapters.redis import processing_job_key
-from event_service.adapters.settings import load_settings
-from event_service.application.process_batch import ProcessBatch
-from event_service.entrypoints.bootstrap import Container, SystemClock, build_container
+from event_service.adapters.redis import job_key
+from event_service.adapters.settings import Settings, load_settings
+from event_service.application.jobs import ProcessBatchJob
+from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, eventually
+from tests.integration.helpers import SEED_CSV, eventually, store_with
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 DLQ = "/queues/metrics-processor/dlq"
@@ -51,18 +51,16 @@ class MetricsDown:
         return {}
 
 
-def failing_processing(container: Container) -> MetricsDown:
-    """The real process-batch use case, on the real batch store, with the metrics store down."""
-    metrics = MetricsDown()
-    container.process_batch = ProcessBatch(container.store.batches, metrics, SystemClock())
-    return metrics
+def with_metrics_down(settings: Settings, metrics: MetricsDown) -> Service:
+    """The service on its real store, but with the metrics repository down."""
+    return bootstrap(settings, store=store_with(settings, metrics=lambda _: metrics), compute=InlinePool())
 
 
 async def test_a_poison_job_reaches_the_dlq_and_is_retried_and_deleted_through_the_routes(
     client: AsyncTestClient, producer: RedisQueue
 ) -> None:
     await producer.enqueue(
-        "process_batch", key=processing_job_key("no-such-batch"), batch_id="no-such-batch", retries=3
+        "process_batch", key=job_key(ProcessBatchJob("no-such-batch")), batch_id="no-such-batch", retries=3
     )
     [entry] = await _dead_letters(client, 1)
     assert set(entry) == {
@@ -118,7 +116,7 @@ async def test_a_poison_job_reaches_the_dlq_and_is_retried_and_deleted_through_t
 
 async def test_dead_letters_are_paged_newest_first_and_purged(client: AsyncTestClient, producer: RedisQueue) -> None:
     for name in ("first", "second", "third"):
-        await producer.enqueue("process_batch", key=processing_job_key(name), batch_id=name)
+        await producer.enqueue("process_batch", key=job_key(ProcessBatchJob(name)), batch_id=name)
         await _dead_letters(client, ["first", "second", "third"].index(name) + 1)
     page = (await client.get(DLQ, headers=AUTH, params={"offset": 1, "limit": 1})).json()
     assert (page["total"], page["offset"], page["limit"]) == (3, 1, 1)
@@ -131,36 +129,35 @@ async def test_dead_letters_are_paged_newest_first_and_purged(client: AsyncTestC
     assert (await client.get(DLQ, headers=AUTH)).json()["total"] == 0
 
 
-async def test_transient_failures_are_retried_then_dead_lettered_and_the_batch_shows_it(
-    container: Container, client: AsyncTestClient
-) -> None:
-    failing = failing_processing(container)
-    batch_id = await _upload(client)
-    assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
+async def test_transient_failures_are_retried_then_dead_lettered_and_the_batch_shows_it(settings: Settings) -> None:
+    failing = MetricsDown()
+    async with AsyncTestClient(app=create_app(with_metrics_down(settings, failing))) as client:
+        batch_id = await _upload(client)
+        assert (await client.post(f"/batches/{batch_id}/process")).status_code == 202
 
-    [entry] = await _dead_letters(client, 1)
-    # JOB_RETRIES=2 in these tests: both attempts ran, the second failure dead-lettered the job.
-    assert failing.calls == 2
-    assert (entry["reason"], entry["attempts"]) == ("ConnectionError: MongoDB is down", 2)
-    assert datetime.fromisoformat(entry["first_failed_at"]) < datetime.fromisoformat(entry["failed_at"])
-    batch = (await client.get(f"/batches/{batch_id}")).json()
-    assert (batch["status"], batch["attempts"], batch["last_error"]) == (
-        "failed",
-        2,
-        "ConnectionError: MongoDB is down",
-    )
+        [entry] = await _dead_letters(client, 1)
+        # JOB_RETRIES=2 in these tests: both attempts ran, the second failure dead-lettered the job.
+        assert failing.calls == 2
+        assert (entry["reason"], entry["attempts"]) == ("ConnectionError: MongoDB is down", 2)
+        assert datetime.fromisoformat(entry["first_failed_at"]) < datetime.fromisoformat(entry["failed_at"])
+        batch = (await client.get(f"/batches/{batch_id}")).json()
+        assert (batch["status"], batch["attempts"], batch["last_error"]) == (
+            "failed",
+            2,
+            "ConnectionError: MongoDB is down",
+        )
 
 
 async def test_a_retry_that_cannot_reach_the_queue_is_503_and_keeps_the_entry(
-    container: Container, client: AsyncTestClient, producer: RedisQueue, monkeypatch: pytest.MonkeyPatch
+    service: Service, client: AsyncTestClient, producer: RedisQueue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await producer.enqueue("process_batch", key=processing_job_key("nope"), batch_id="nope")
+    await producer.enqueue("process_batch", key=job_key(ProcessBatchJob("nope")), batch_id="nope")
     [entry] = await _dead_letters(client, 1)
 
     async def unreachable(*args: object, **kwargs: object) -> None:
         raise RedisConnectionError("Connection refused")
 
-    monkeypatch.setattr(container.queue, "enqueue", unreachable)
+    monkeypatch.setattr(service.redis.queue, "enqueue", unreachable)
     refused = await client.post(f"{DLQ}/{entry['id']}/retry", headers=AUTH)
     assert (refused.status_code, refused.headers["retry-after"], refused.json()) == (
         503,
@@ -175,7 +172,7 @@ async def test_a_retry_that_cannot_reach_the_queue_is_503_and_keeps_the_entry(
 
 
 async def test_queue_overview_counts_each_kind_of_job(client: AsyncTestClient, producer: RedisQueue) -> None:
-    await producer.enqueue("process_batch", key=processing_job_key("nope"), batch_id="nope")
+    await producer.enqueue("process_batch", key=job_key(ProcessBatchJob("nope")), batch_id="nope")
     await _dead_letters(client, 1)
 
     async def overview() -> dict[str, Any]:
@@ -244,9 +241,8 @@ async def test_job_state_while_a_retry_waits_and_asking_again_returns_the_same_j
         job_retry_delay=30.0,
         job_retry_max_delay=60.0,
     )
-    container = build_container(settings, pool=InlinePool())
-    failing = failing_processing(container)
-    async with AsyncTestClient(app=create_app(container)) as client:
+    failing = MetricsDown()
+    async with AsyncTestClient(app=create_app(with_metrics_down(settings, failing))) as client:
         batch_id = await _upload(client)
         first = await client.post(f"/batches/{batch_id}/process")
         assert (first.status_code, first.json()["status"]) == (202, "enqueued")
@@ -261,7 +257,7 @@ async def test_job_state_while_a_retry_waits_and_asking_again_returns_the_same_j
             "job_key": f"process_batch:{batch_id}",
         }
         # Read through the test's own connection: the app serves on the test client's event loop.
-        job = await producer.job(processing_job_key(batch_id))
+        job = await producer.job(job_key(ProcessBatchJob(batch_id)))
         assert job is not None
         assert (job.status.value, job.attempts) == ("queued", 1)
         due = await producer.redis.zscore("saq:metrics-processor:incomplete", job.id)

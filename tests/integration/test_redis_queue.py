@@ -15,6 +15,7 @@ from saq import Job, Status
 
 from event_service.adapters.redis import RedisDeadLetterStore, RedisRateLimiter, RetryPolicy, SaqJobQueue, ServiceQueue
 from event_service.application.errors import QueueUnavailable
+from event_service.application.jobs import ForeignJob, ProcessBatchJob, ReprocessDayJob
 from event_service.application.ports import DeadLetter, DeadLetterCounts, JobRef, JobWeight, QueueStats
 
 QUEUE = "metrics-processor"
@@ -24,8 +25,7 @@ def entry(entry_id: str, failed_at: datetime) -> DeadLetter:
     return DeadLetter(
         id=entry_id,
         job_key=f"process_batch:{entry_id}",
-        function="process_batch",
-        kwargs={"batch_id": entry_id},
+        job=ProcessBatchJob(entry_id),
         reason="BatchNotFound: batch x does not exist",
         attempts=1,
         failed_at=failed_at,
@@ -128,9 +128,9 @@ async def test_one_job_per_key_stamped_with_the_retry_policy(redis: Redis) -> No
     queue = ServiceQueue(redis, name=QUEUE)
     jobs = SaqJobQueue(queue, RetryPolicy(attempts=4, base_delay=0.5, max_delay=30, timeout=90))
 
-    assert await jobs.enqueue_processing("b1") == JobRef(key="process_batch:b1", status="queued", created=True)
-    assert await jobs.enqueue_processing("b1") == JobRef(key="process_batch:b1", status="queued", created=False)
-    assert await jobs.enqueue_reprocessing("2025-11-13") == JobRef(
+    assert await jobs.enqueue(ProcessBatchJob("b1")) == JobRef(key="process_batch:b1", status="queued", created=True)
+    assert await jobs.enqueue(ProcessBatchJob("b1")) == JobRef(key="process_batch:b1", status="queued", created=False)
+    assert await jobs.enqueue(ReprocessDayJob("2025-11-13")) == JobRef(
         key="reprocess_day:2025-11-13", status="queued", created=True
     )
     stored = await queue.job("process_batch:b1")
@@ -143,13 +143,13 @@ async def test_one_job_per_key_stamped_with_the_retry_policy(redis: Redis) -> No
 async def test_requeue_after_a_failure_is_a_fresh_job(redis: Redis) -> None:
     queue = ServiceQueue(redis, name=QUEUE)
     jobs = SaqJobQueue(queue, RetryPolicy(attempts=2))
-    await jobs.enqueue_processing("b1")
+    await jobs.enqueue(ProcessBatchJob("b1"))
     job = await queue.dequeue()
     assert job is not None
     job.attempts = 2
     await queue.finish(job, Status.FAILED, error="boom")
 
-    again = await jobs.requeue("process_batch", {"batch_id": "b1"}, "process_batch:b1")
+    again = await jobs.enqueue(ProcessBatchJob("b1"), "process_batch:b1")
     assert again == JobRef(key="process_batch:b1", status="queued", created=True)
     stored = await queue.job("process_batch:b1")
     assert stored is not None
@@ -160,7 +160,7 @@ async def test_an_unreachable_redis_is_queue_unavailable() -> None:
     dead = Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0), socket_connect_timeout=0.5)
     jobs = SaqJobQueue(ServiceQueue(dead, name=QUEUE), RetryPolicy())
     with pytest.raises(QueueUnavailable, match="cannot be reached"):
-        await jobs.enqueue_processing("b1")
+        await jobs.enqueue(ProcessBatchJob("b1"))
     with pytest.raises(QueueUnavailable):
         await jobs.stats()
     await dead.aclose()
@@ -208,3 +208,18 @@ async def test_the_policy_backs_off_exponentially_up_to_its_cap(monkeypatch: pyt
     assert delays == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
     monkeypatch.setattr("saq.utils.random", lambda: 0.25)
     assert job.next_retry_delay() == 1.25
+
+
+async def test_a_dead_letter_keeps_its_job_as_the_saq_call_that_runs_it(redis: Redis) -> None:
+    """Stored as function and kwargs (the form entries written before typed jobs have too), read as a message."""
+    store = RedisDeadLetterStore(redis, max_entries=10, retention=timedelta(days=1))
+    at = datetime.now(UTC)
+    foreign = msgspec.structs.replace(entry("f", at), job=ForeignJob("cleanup", {"older_than": 3}))
+    for stored in (entry("p", at), foreign):
+        assert await store.add(QUEUE, stored) is True
+        assert await store.get(QUEUE, stored.id) == stored
+    [raw] = [value for key in await redis.keys("*entries") for value in [await redis.hget(key, "p")] if value]
+    assert {k: v for k, v in msgspec.json.decode(raw).items() if k in ("function", "kwargs")} == {
+        "function": "process_batch",
+        "kwargs": {"batch_id": "p"},
+    }

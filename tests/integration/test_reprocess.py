@@ -18,9 +18,9 @@ from structlog.testing import capture_logs
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.settings import QUEUE_NAME, ConfigurationError, load_settings
 from event_service.application.ingest_upload import Upload
-from event_service.entrypoints import bootstrap, cli
+from event_service.entrypoints import cli
 from event_service.entrypoints import logging as logging_setup
-from event_service.entrypoints.bootstrap import Container, build_container
+from event_service.entrypoints.bootstrap import Service, bootstrap
 from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import SEED_CSV, eventually, store_sql
 
@@ -34,16 +34,16 @@ async def _upload_and_process(client: AsyncTestClient, content: bytes) -> str:
     return batch_id
 
 
-async def _corrupt_totals(container: Container, day: str, counts: dict[str, int]) -> None:
+async def _corrupt_totals(service: Service, day: str, counts: dict[str, int]) -> None:
     """What the midnight run exists for: totals that drifted from the contributions (a lost write, say)."""
-    await store_sql(container, "UPDATE daily_totals SET counts = ? WHERE day = ?", json.dumps(counts), day)
+    await store_sql(service, "UPDATE daily_totals SET counts = ? WHERE day = ?", json.dumps(counts), day)
 
 
 async def test_the_admin_route_recomputes_a_day_and_says_what_changed(
-    client: AsyncTestClient, container: Container
+    client: AsyncTestClient, service: Service
 ) -> None:
     await _upload_and_process(client, SEED_CSV)
-    await _corrupt_totals(container, "2025-11-13", {"signup": 7, "refund": 2})
+    await _corrupt_totals(service, "2025-11-13", {"signup": 7, "refund": 2})
     assert (await client.get("/metrics?date=2025-11-13")).json()["metrics"] == {"signup": 7, "refund": 2}
 
     with capture_logs() as logs:
@@ -90,7 +90,7 @@ async def test_the_admin_route_wants_a_day(client: AsyncTestClient, query: str, 
 
 
 async def test_the_midnight_cron_job_recomputes_yesterday(
-    client: AsyncTestClient, producer: RedisQueue, container: Container
+    client: AsyncTestClient, producer: RedisQueue, service: Service
 ) -> None:
     now = datetime.now(UTC)
     yesterday = (now - timedelta(days=1)).date().isoformat()
@@ -98,7 +98,7 @@ async def test_the_midnight_cron_job_recomputes_yesterday(
         client,
         f"user_id,event_type,timestamp\na,signup,{yesterday}T12:00:00Z\nb,signup,{yesterday}T23:59:59Z\n".encode(),
     )
-    await _corrupt_totals(container, yesterday, {"signup": 1})
+    await _corrupt_totals(service, yesterday, {"signup": 1})
 
     # SAQ schedules the cron job once for the queue, for the next 00:05 UTC.
     cron = await eventually(lambda: producer.job("cron:reprocess_yesterday"), lambda job: job is not None)
@@ -127,24 +127,28 @@ async def test_the_midnight_cron_job_recomputes_yesterday(
 def test_the_cli_reprocesses_a_day(
     redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    """`event-service reprocess` on the store of the test's DATA_DIR: the composition root hands the CLI the container
-    seeded below. No rate limit, so only clearing the cache uses Redis."""
+    """`event-service reprocess` on the store of the test's DATA_DIR, seeded (and corrupted) beforehand through the
+    same composition root. No rate limit, so only clearing the cache uses Redis."""
     settings = load_settings(redis_url=redis_url, mongodb_url=None, light_job_rate=0, heavy_job_rate=0)
-    container = build_container(settings, pool=InlinePool())
 
     async def seed() -> None:
-        await container.start()
-        batch = (await container.ingest_upload(Upload(io.BytesIO(SEED_CSV), "seed.csv"))).batch
-        await container.process_batch(batch.id)
-        await _corrupt_totals(container, "2025-11-13", {"signup": 3})
-        # The CLI runs its own event loop: let it open Redis connections of its own (to clear the cached totals).
-        await container.redis.connection_pool.disconnect()
+        service = bootstrap(settings, compute=InlinePool())
+        await service.start()
+        try:
+            batch = (await service.use_cases.ingest_upload(Upload(io.BytesIO(SEED_CSV), "seed.csv"))).batch
+            await service.use_cases.process_batch(batch.id)
+            await _corrupt_totals(service, "2025-11-13", {"signup": 3})
+        finally:
+            await service.close()
 
     asyncio.run(seed())
+    # The CLI reads its settings from the environment: the same Redis, rates and DATA_DIR.
     monkeypatch.setenv("REDIS_URL", redis_url)
-    # The CLI imports what it needs when it runs, so the seams are patched where they are defined.
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("LIGHT_JOB_RATE", "0")
+    monkeypatch.setenv("HEAVY_JOB_RATE", "0")
+    monkeypatch.delenv("MONGODB_URL", raising=False)
     monkeypatch.setattr(logging_setup, "configure_logging", lambda *args: None)
-    monkeypatch.setattr(bootstrap, "build_container", lambda _settings: container)
 
     assert cli.main(["reprocess", "--date", "2025-11-13"]) == 0
     # The result is the last line on stdout (the log line goes to stderr once logging is configured).
@@ -185,12 +189,12 @@ async def test_a_reprocess_job_with_a_bad_date_is_dead_lettered_at_once(
     )
 
 
-async def test_the_cron_job_is_scheduled_once_by_many_workers(container: Container, redis_url: str) -> None:
+async def test_the_cron_job_is_scheduled_once_by_many_workers(service: Service, redis_url: str) -> None:
     from event_service.adapters.redis import ServiceQueue
-    from event_service.entrypoints.worker import build_worker
+    from event_service.entrypoints.jobs import build_worker
 
     queues = [ServiceQueue(Redis.from_url(redis_url), name=QUEUE_NAME) for _ in range(3)]
-    workers = [build_worker(container, queue) for queue in queues]
+    workers = [build_worker(service, queue) for queue in queues]
     for worker in workers:
         await worker.schedule()
     keys = await queues[0].redis.zrange("saq:metrics-processor:incomplete", 0, -1)

@@ -8,23 +8,23 @@ import httpx
 import pytest
 
 from event_service.adapters.settings import ConfigurationError, load_settings
-from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.bootstrap import Service
 from event_service.entrypoints.http.app import create_app
 
 PostFrom = Callable[[str, str], Awaitable[int]]
 
 
 @pytest.fixture
-async def post_from(container: Container) -> AsyncIterator[PostFrom]:
+async def post_from(service: Service) -> AsyncIterator[PostFrom]:
     """``post_from(peer, forwarded_for)``: the status of one rate-limited request, sent from the peer address.
 
     httpx's ASGI transport, unlike Litestar's test client, lets a test choose the peer address. It runs no
-    lifespan, so the container is started here; the route needs no worker.
+    lifespan, so the service is started here; the route needs no worker.
     """
-    container.settings.process_rate_limit = 2
-    container.settings.trusted_proxies = ("10.0.0.0/8",)
-    app = create_app(container)
-    await container.start()
+    service.settings.process_rate_limit = 2
+    service.settings.trusted_proxies = ("10.0.0.0/8",)
+    app = create_app(service)
+    await service.start()
 
     async def post(peer: str, forwarded_for: str) -> int:
         transport = httpx.ASGITransport(app=app, client=(peer, 40000))
@@ -35,7 +35,7 @@ async def post_from(container: Container) -> AsyncIterator[PostFrom]:
     try:
         yield post
     finally:
-        await container.close()
+        await service.close()
 
 
 async def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(post_from: PostFrom) -> None:

@@ -12,7 +12,7 @@ import httpx
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.settings import load_settings
 from event_service.domain import Header, ParsedChunk, TimestampBounds
-from event_service.entrypoints.bootstrap import build_container
+from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import eventually
@@ -58,7 +58,7 @@ async def _serve(redis_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Pausi
         redis_url=redis_url, mongodb_url=None, admin_token=ADMIN_TOKEN, upload_rate_limit=1000, job_retry_delay=0.0
     )
     pool = PausingPool()
-    app = create_app(build_container(settings, pool=pool))
+    app = create_app(bootstrap(settings, compute=pool))
     async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         yield client, pool
 

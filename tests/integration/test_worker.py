@@ -7,16 +7,17 @@ import asyncio
 from litestar.testing import AsyncTestClient
 from saq.queue.redis import RedisQueue
 
-from event_service.adapters.redis import processing_job_key
+from event_service.adapters.redis import job_key
 from event_service.adapters.settings import QUEUE_NAME
-from event_service.entrypoints.bootstrap import Container
-from event_service.entrypoints.worker import build_worker
+from event_service.application.jobs import ProcessBatchJob
+from event_service.entrypoints.bootstrap import Service
+from event_service.entrypoints.jobs import build_worker
 from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import SEED_CSV, eventually, start_worker_process
 
 
 async def _enqueue_poison(queue: RedisQueue, batch_id: str) -> None:
-    await queue.enqueue("process_batch", key=processing_job_key(batch_id), batch_id=batch_id, retries=3)
+    await queue.enqueue("process_batch", key=job_key(ProcessBatchJob(batch_id)), batch_id=batch_id, retries=3)
 
 
 async def test_poison_job_reaches_the_dlq_visible_through_the_api(
@@ -37,45 +38,45 @@ async def test_poison_job_reaches_the_dlq_visible_through_the_api(
     assert "BatchNotFound" in entry["traceback_tail"]
 
 
-async def test_standalone_saq_worker_processes_a_batch(container: Container, producer: RedisQueue) -> None:
+async def test_standalone_saq_worker_processes_a_batch(service: Service, producer: RedisQueue) -> None:
     from event_service.application.ingest_upload import Upload
 
-    await container.start()
+    await service.start()
     import io
 
-    batch = (await container.ingest_upload(Upload(io.BytesIO(SEED_CSV), "seed.csv"))).batch
-    worker = build_worker(container)
+    batch = (await service.use_cases.ingest_upload(Upload(io.BytesIO(SEED_CSV), "seed.csv"))).batch
+    worker = build_worker(service)
     task = asyncio.create_task(worker.start())
     try:
-        requested = await container.request_processing(batch.id)
+        requested = await service.use_cases.request_processing(batch.id)
         assert requested.job is not None
         assert requested.job.created is True
-        done = await eventually(lambda: container.get_batch(batch.id), lambda b: b.status.value == "processed")
+        done = await eventually(lambda: service.use_cases.get_batch(batch.id), lambda b: b.status.value == "processed")
         assert done.last_error is None
         from datetime import date
 
-        assert await container.get_daily_metrics(date(2025, 11, 13)) == {"signup": 120, "purchase": 30}
+        assert await service.use_cases.get_daily_metrics(date(2025, 11, 13)) == {"signup": 120, "purchase": 30}
     finally:
         await worker.stop()
         await asyncio.gather(task, return_exceptions=True)
-        await container.close()
+        await service.close()
 
 
 async def test_event_service_worker_process_consumes_the_queue(
-    container: Container, producer: RedisQueue, redis_url: str
+    service: Service, producer: RedisQueue, redis_url: str
 ) -> None:
     worker = await start_worker_process(redis_url)
     try:
         await _enqueue_poison(producer, "from-the-queue")
         entries, _ = await eventually(
-            lambda: container.list_dead_letters(QUEUE_NAME, 0, 10), lambda result: result[1] == 1, within=30
+            lambda: service.use_cases.dead_letters.list(QUEUE_NAME, 0, 10), lambda result: result[1] == 1, within=30
         )
         assert entries[0].job_key == "process_batch:from-the-queue"
         assert entries[0].reason == "BatchNotFound: batch from-the-queue does not exist"
     finally:
         worker.terminate()
         output, _ = await asyncio.wait_for(worker.communicate(), 20)
-        await container.close()
+        await service.close()
     assert worker.returncode == 0, output.decode()
     log = output.decode()
     assert '"event": "job.dead_lettered"' in log

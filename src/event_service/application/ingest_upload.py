@@ -62,11 +62,6 @@ class IngestUpload:
         self._new_id = new_id
         self._limits = limits
 
-    @property
-    def stored_errors_cap(self) -> int:
-        """Row errors kept per batch for paging; ``errors_total`` counts any beyond."""
-        return self._limits.stored_errors_per_batch
-
     async def __call__(self, upload: Upload) -> IngestOutcome:
         sha256, size, gzipped = await asyncio.to_thread(digest, upload.file)
         existing = await self._existing(sha256, upload.idempotency_key)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from event_service.application.jobs import JobMessage
 from event_service.domain import (
     Batch,
     BatchStatus,
@@ -118,16 +119,12 @@ class QueueStats(msgspec.Struct, frozen=True):
 class JobQueue(Protocol):
     name: str
 
-    def processing_job_key(self, batch_id: str) -> str:
-        """The key of the batch's processing job: one job per batch at a time."""
+    def key(self, job: JobMessage) -> str:
+        """The job's key: one job per key is queued or running at a time (a batch's, a day's)."""
 
-    async def enqueue_processing(self, batch_id: str) -> JobRef: ...
-
-    async def enqueue_reprocessing(self, day: str) -> JobRef:
-        """Recompute one day's totals in the background (one job per day at a time)."""
-
-    async def requeue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
-        """Enqueue a job again as a fresh job (attempts from zero); QueueUnavailable if that cannot be done."""
+    async def enqueue(self, job: JobMessage, key: str | None = None) -> JobRef:
+        """Enqueue a fresh job (attempts from zero) under ``key`` (default: the job's own key); when a job with that
+        key is queued or running already, nothing new is enqueued and that one is returned."""
 
     async def stats(self) -> QueueStats: ...
 
@@ -135,8 +132,7 @@ class JobQueue(Protocol):
 class DeadLetter(msgspec.Struct, frozen=True):
     id: str
     job_key: str
-    function: str
-    kwargs: dict[str, Any]
+    job: JobMessage
     reason: str
     attempts: int
     failed_at: datetime

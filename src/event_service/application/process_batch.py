@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from event_service.application.errors import BatchNotFound, CorruptBatch
 from event_service.application.ports import (
     BatchRepository,
@@ -13,7 +11,7 @@ from event_service.application.ports import (
     MetricsRepository,
     RateLimiter,
 )
-from event_service.domain import Batch, BatchStatus
+from event_service.domain import Batch, BatchStatus, calendar_day
 
 HEAVY_BATCH_ROWS = 100_000
 """From this many rows a batch is a heavy job for the processing rate limits."""
@@ -66,11 +64,7 @@ class ProcessBatch:
 def _check_counts(batch: Batch) -> None:
     """Counts that would corrupt the daily totals make the batch permanently unprocessable."""
     for day, per_type in batch.counts.items():
-        try:
-            valid_day = len(day) == 10 and date.fromisoformat(day).isoformat() == day
-        except ValueError:
-            valid_day = False
-        if not valid_day:
+        if calendar_day(day) is None:
             raise CorruptBatch(batch.id, f"its counts hold {day!r}, which is not a YYYY-MM-DD day")
         for event_type, count in per_type.items():
             if count < 0:

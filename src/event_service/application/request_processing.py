@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 
 from event_service.application.errors import BatchNotFound, BatchStillIngesting
-from event_service.application.ports import BatchRepository, Clock, JobQueue, JobRef
-from event_service.domain import Batch, BatchStatus
-
-_IN_FLIGHT = frozenset({BatchStatus.ENQUEUED, BatchStatus.PROCESSING})
+from event_service.application.jobs import ProcessBatchJob
+from event_service.application.ports import BatchRepository, JobRef
+from event_service.application.submit_job import SubmitJob
+from event_service.domain import JOB_IN_FLIGHT, BatchStatus
 
 
 class ProcessingRequested(msgspec.Struct, frozen=True):
@@ -22,10 +20,9 @@ class ProcessingRequested(msgspec.Struct, frozen=True):
 
 
 class RequestProcessing:
-    def __init__(self, batches: BatchRepository, queue: JobQueue, clock: Clock) -> None:
+    def __init__(self, batches: BatchRepository, submit: SubmitJob) -> None:
         self._batches = batches
-        self._queue = queue
-        self._clock = clock
+        self._submit = submit
 
     async def __call__(self, batch_id: str, force: bool = False) -> ProcessingRequested:
         """Enqueue the batch's job, unless it is queued or running (that job is returned) or already processed
@@ -37,30 +34,6 @@ class RequestProcessing:
             raise BatchStillIngesting(batch_id)
         if batch.status is BatchStatus.PROCESSED and not force:
             return ProcessingRequested(batch_id, BatchStatus.PROCESSED, None)
-        if batch.status in _IN_FLIGHT:
-            # The job key is the batch's: if its job still waits or runs, SAQ hands back that one.
-            job = await self._queue.enqueue_processing(batch_id)
-            return ProcessingRequested(batch_id, batch.status, job)
-        # Everything is written before the enqueue: a fast worker's "processing" must never be overwritten.
-        now = self._clock.now()
-        await self._batches.set_status(
-            batch_id,
-            BatchStatus.ENQUEUED,
-            now,
-            enqueued_at=now,
-            attempts=0,
-            job_key=self._queue.processing_job_key(batch_id),
-        )
-        try:
-            job = await self._queue.enqueue_processing(batch_id)
-        except BaseException:
-            await restore_queue_state(self._batches, batch, self._clock.now())
-            raise
-        return ProcessingRequested(batch_id, BatchStatus.ENQUEUED, job)
-
-
-async def restore_queue_state(batches: BatchRepository, batch: Batch, at: datetime) -> None:
-    """Undo marking ``batch`` enqueued, after the enqueue itself failed: the batch shows what it was before."""
-    await batches.set_status(
-        batch.id, batch.status, at, enqueued_at=batch.enqueued_at, attempts=batch.attempts, job_key=batch.job_key
-    )
+        job = await self._submit.for_batch(batch, ProcessBatchJob(batch_id))
+        status = batch.status if batch.status in JOB_IN_FLIGHT else BatchStatus.ENQUEUED
+        return ProcessingRequested(batch_id, status, job)

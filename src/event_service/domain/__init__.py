@@ -18,7 +18,7 @@ queue or database. Typical use::
 """
 
 from event_service.domain.aggregation import DailyCounts, merge_counts, sum_type_counts
-from event_service.domain.batch import Batch, BatchStatus, StatusChange, report_fields, status_change
+from event_service.domain.batch import JOB_IN_FLIGHT, Batch, BatchStatus, StatusChange, report_fields, status_change
 from event_service.domain.errors import DomainError, InvalidHeader, NoDataRows, RowError
 from event_service.domain.events import Event, ParsedChunk, parse_chunk, parse_header
 from event_service.domain.framing import iter_record_chunks, split_first_record
@@ -34,6 +34,7 @@ from event_service.domain.timestamps import (
 
 __all__ = [
     "FIRST_ERRORS",
+    "JOB_IN_FLIGHT",
     "Batch",
     "BatchStatus",
     "DailyCounts",

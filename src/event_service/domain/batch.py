@@ -24,6 +24,10 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
+JOB_IN_FLIGHT = frozenset({BatchStatus.ENQUEUED, BatchStatus.PROCESSING})
+"""The statuses of a batch whose processing job is queued or running: a new request joins that job."""
+
+
 class StatusChange(msgspec.Struct, frozen=True):
     """One step of a batch's history: the status it entered and when."""
 

@@ -76,13 +76,15 @@ def fast_epoch_ms(value: str) -> int | None:
 
 
 def calendar_day(value: str) -> date | None:
-    """The day written exactly as ``YYYY-MM-DD``, or None (``fromisoformat`` alone also takes ``20251113``)."""
+    """The day written exactly as ``YYYY-MM-DD``, or None (``fromisoformat`` alone also takes ``20251113`` and the
+    week date ``2025-W46-4``)."""
     if len(value) != 10:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if day.isoformat() == value else None
 
 
 def format_epoch_ms(ms: int) -> str:

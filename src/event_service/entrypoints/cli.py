@@ -85,30 +85,30 @@ def _announce(settings: Settings) -> None:
 
 def _worker(settings: Settings) -> None:
     from event_service.adapters.settings import ConfigurationError
-    from event_service.entrypoints.bootstrap import build_container
+    from event_service.entrypoints.bootstrap import bootstrap
     from event_service.entrypoints.worker import run_worker
 
     if settings.redis_url is None:
         raise ConfigurationError(
             "`event-service worker` needs REDIS_URL: a worker on a private embedded valkey would get no jobs"
         )
-    asyncio.run(run_worker(build_container(settings)))
+    asyncio.run(run_worker(bootstrap(settings)))
 
 
 def _reprocess(settings: Settings, day: date) -> int:
     import msgspec
 
     from event_service.application.reprocess_day import DayReprocessed
-    from event_service.entrypoints.bootstrap import build_container
-    from event_service.entrypoints.worker import log_reprocessed
+    from event_service.entrypoints.bootstrap import bootstrap
+    from event_service.entrypoints.reprocess_log import log_reprocessed
 
     async def run() -> DayReprocessed:
-        container = build_container(settings)
+        service = bootstrap(settings)
         try:
-            await container.start()
-            return await container.reprocess_day(day)
+            await service.start()
+            return await service.use_cases.reprocess_day(day)
         finally:
-            await container.close()
+            await service.close()
 
     result = asyncio.run(run())
     log_reprocessed(result, trigger="cli")

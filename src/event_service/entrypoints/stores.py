@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Protocol
 
 from event_service.adapters.mongo import (
     MongoBatchRepository,
@@ -21,7 +22,13 @@ from event_service.adapters.sqlite import (
     SqliteMetricsRepository,
 )
 from event_service.adapters.sqlite.health import SqliteHealth
-from event_service.application.ports import BatchRepository, EventRepository, HealthCheck, MetricsRepository
+from event_service.application.ports import (
+    BatchRepository,
+    ComputePool,
+    EventRepository,
+    HealthCheck,
+    MetricsRepository,
+)
 
 
 class SqliteStore:
@@ -63,7 +70,26 @@ class MongoStore:
         self._connection.close()
 
 
-Store = SqliteStore | MongoStore
+class Store(Protocol):
+    """A store backend: the repositories on one database, and its lifecycle."""
+
+    kind: str
+    location: str
+    """Where the data lives, for the start-up log."""
+    batches: BatchRepository
+    events: EventRepository
+    metrics: MetricsRepository
+    health: HealthCheck
+
+    async def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ClosablePool(ComputePool, Protocol):
+    """A compute pool backend: the port, and its processes (or none) to stop."""
+
+    def close(self) -> None: ...
 
 
 def open_store(settings: Settings) -> Store:

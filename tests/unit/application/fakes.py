@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from event_service.application.errors import DuplicateBatch
+from event_service.application.jobs import JobMessage, ProcessBatchJob
 from event_service.application.ports import DeadLetter, DeadLetterCounts, JobRef, JobWeight, QueueStats
 from event_service.domain import (
     Batch,
@@ -149,28 +150,25 @@ class FakeQueue:
     name = "metrics-processor"
 
     def __init__(self) -> None:
-        self.jobs: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.jobs: dict[str, JobMessage] = {}
         self.fail_with: Exception | None = None
 
     @property
     def queued(self) -> list[str]:
-        return [kwargs["batch_id"] for function, kwargs in self.jobs.values() if function == "process_batch"]
+        return [job.batch_id for job in self.jobs.values() if isinstance(job, ProcessBatchJob)]
 
-    def processing_job_key(self, batch_id: str) -> str:
-        return f"process_batch:{batch_id}"
+    def key(self, job: JobMessage) -> str:
+        if isinstance(job, ProcessBatchJob):
+            return f"process_batch:{job.batch_id}"
+        return f"{type(job).__name__}:{msgspec.json.encode(job).decode()}"
 
-    async def enqueue_processing(self, batch_id: str) -> JobRef:
-        return await self.requeue("process_batch", {"batch_id": batch_id}, self.processing_job_key(batch_id))
-
-    async def enqueue_reprocessing(self, day: str) -> JobRef:
-        return await self.requeue("reprocess_day", {"date": day}, f"reprocess_day:{day}")
-
-    async def requeue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
+    async def enqueue(self, job: JobMessage, key: str | None = None) -> JobRef:
         if self.fail_with is not None:
             raise self.fail_with
+        key = key or self.key(job)
         if key in self.jobs:
             return JobRef(key=key, status="queued", created=False)
-        self.jobs[key] = (function, kwargs)
+        self.jobs[key] = job
         return JobRef(key=key, status="queued", created=True)
 
     def finish(self, key: str) -> None:

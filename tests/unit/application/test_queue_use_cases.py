@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import msgspec
 import pytest
 
-from event_service.application.delete_dead_letter import DeleteDeadLetter
 from event_service.application.errors import (
     CorruptBatch,
     DeadLetterNotFound,
@@ -15,14 +14,11 @@ from event_service.application.errors import (
     QueueUnavailable,
     UnknownQueue,
 )
-from event_service.application.get_dead_letter import GetDeadLetter
+from event_service.application.jobs import ForeignJob, ProcessBatchJob, ReprocessDayJob
 from event_service.application.list_queues import ListQueues, QueueOverview
 from event_service.application.ports import DeadLetter, JobWeight
 from event_service.application.process_batch import ProcessBatch
-from event_service.application.purge_dead_letters import PurgeDeadLetters
-from event_service.application.record_job_retry import RecordJobRetry
 from event_service.application.reprocess_day import DayReprocessed, ReprocessDay
-from event_service.application.retry_dead_letter import RetryDeadLetter
 from event_service.application.schedule_reprocessing import ScheduleReprocessing
 from event_service.domain import BatchStatus
 from tests.unit.application.fakes import FakeLimiter
@@ -40,8 +36,7 @@ def dead_letter(entry_id: str, batch_id: str, at: datetime) -> DeadLetter:
     return DeadLetter(
         id=entry_id,
         job_key=f"process_batch:{batch_id}",
-        function="process_batch",
-        kwargs={"batch_id": batch_id},
+        job=ProcessBatchJob(batch_id),
         reason="ConnectionError: down",
         attempts=5,
         failed_at=at,
@@ -143,23 +138,24 @@ async def test_a_failed_enqueue_restores_every_field(world: World) -> None:
 
 async def test_a_retried_attempt_shows_enqueued_with_its_error_unless_a_later_attempt_started(world: World) -> None:
     batch = (await world.upload(SEED)).batch
-    record = RecordJobRetry(world.batches, world.clock)
+    record = world.outcomes.retried
     await world.batches.set_status(batch.id, BatchStatus.PROCESSING, world.clock.now(), attempts=1)
-    assert await record({"batch_id": batch.id}, 1, "ConnectionError: down") is True
+    assert await record(ProcessBatchJob(batch.id), 1, "ConnectionError: down") is True
     stored = await world.batches.get(batch.id)
     assert (stored.status, stored.attempts, stored.last_error) == (BatchStatus.ENQUEUED, 1, "ConnectionError: down")
 
     # Attempt 2 already runs when attempt 1's report arrives late: nothing changes.
     await world.batches.set_status(batch.id, BatchStatus.PROCESSING, world.clock.now(), attempts=2)
-    assert await record({"batch_id": batch.id}, 1, "TimeoutError: late") is False
+    assert await record(ProcessBatchJob(batch.id), 1, "TimeoutError: late") is False
     stored = await world.batches.get(batch.id)
     assert (stored.status, stored.attempts, stored.last_error) == (
         BatchStatus.PROCESSING,
         2,
         "ConnectionError: down",
     )
-    assert await record({"date": "2025-11-13"}, 1, "x") is False
-    assert await record({"batch_id": "gone"}, 1, "x") is False
+    assert await record(ReprocessDayJob("2025-11-13"), 1, "x") is False
+    assert await record(ForeignJob("process_batch", {"batch": 1}), 1, "x") is False
+    assert await record(ProcessBatchJob("gone"), 1, "x") is False
 
 
 # --- dead letters ------------------------------------------------------------------------------------------
@@ -169,9 +165,9 @@ async def test_get_delete_and_purge_dead_letters(world: World) -> None:
     at = datetime(2025, 11, 14, tzinfo=UTC)
     for entry_id in ("a", "b", "c"):
         await world.dead_letters.add(QUEUE, dead_letter(entry_id, "x", at))
-    get = GetDeadLetter(world.dead_letters, {QUEUE})
-    delete = DeleteDeadLetter(world.dead_letters, {QUEUE})
-    purge = PurgeDeadLetters(world.dead_letters, {QUEUE})
+    get = world.dead_letter_queue.get
+    delete = world.dead_letter_queue.delete
+    purge = world.dead_letter_queue.purge
 
     assert (await get(QUEUE, "b")).id == "b"
     await delete(QUEUE, "b")
@@ -186,8 +182,8 @@ async def test_get_delete_and_purge_dead_letters(world: World) -> None:
             await call
 
 
-def retry_of(world: World) -> RetryDeadLetter:
-    return RetryDeadLetter(world.dead_letters, {QUEUE: world.queue}, world.batches, world.clock)
+def retry_of(world: World):
+    return world.dead_letter_queue.retry
 
 
 async def test_retry_enqueues_a_fresh_job_then_drops_the_entry_and_shows_the_batch_queued(world: World) -> None:
@@ -198,7 +194,7 @@ async def test_retry_enqueues_a_fresh_job_then_drops_the_entry_and_shows_the_bat
     retried = await retry_of(world)(QUEUE, "e1")
 
     assert (retried.entry_id, retried.job.key, retried.job.created) == ("e1", f"process_batch:{batch.id}", True)
-    assert world.queue.jobs == {f"process_batch:{batch.id}": ("process_batch", {"batch_id": batch.id})}
+    assert world.queue.jobs == {f"process_batch:{batch.id}": ProcessBatchJob(batch.id)}
     assert await world.dead_letters.get(QUEUE, "e1") is None
     stored = await world.batches.get(batch.id)
     assert (stored.status, stored.attempts, stored.job_key) == (BatchStatus.ENQUEUED, 0, f"process_batch:{batch.id}")
@@ -235,7 +231,7 @@ async def test_queue_overview_counts_failed_jobs_and_dead_letters(world: World) 
     for entry_id in ("a", "b"):
         await world.dead_letters.add(QUEUE, dead_letter(entry_id, "x", world.clock.now()))
     await world.dead_letters.remove(QUEUE, "a")
-    await world.queue.enqueue_processing("y")
+    await world.queue.enqueue(ProcessBatchJob("y"))
     overview = await ListQueues({QUEUE: world.queue}, world.dead_letters)()
     assert overview == [QueueOverview(name=QUEUE, queued=1, active=0, scheduled=0, failed=2, dead_letters=1, workers=1)]
 
@@ -266,9 +262,14 @@ async def test_reprocessing_a_day_recomputes_from_contributions_and_says_what_ch
 async def test_the_midnight_run_enqueues_the_day_that_just_ended(world: World) -> None:
     world.clock.moment = datetime(2025, 11, 14, 0, 5, tzinfo=UTC)
     scheduled = await ScheduleReprocessing(world.queue, world.clock)()
-    assert (scheduled.date, scheduled.job.key, scheduled.job.created) == (
-        "2025-11-13",
-        "reprocess_day:2025-11-13",
-        True,
-    )
-    assert world.queue.jobs == {"reprocess_day:2025-11-13": ("reprocess_day", {"date": "2025-11-13"})}
+    assert (scheduled.date, scheduled.job.created) == ("2025-11-13", True)
+    assert list(world.queue.jobs.values()) == [ReprocessDayJob("2025-11-13")]
+
+
+async def test_the_midnight_run_chooses_the_day_before_its_tick_even_when_it_runs_late_or_early(world: World) -> None:
+    schedule = ScheduleReprocessing(world.queue, world.clock)
+    world.clock.moment = datetime(2025, 11, 16, 9, 0, tzinfo=UTC)
+    late = schedule.day_before(datetime(2025, 11, 14, 0, 5, tzinfo=UTC))
+    early = schedule.day_before(datetime(2025, 11, 17, 0, 5, tzinfo=UTC))
+    assert (late, early, schedule.day_before()) == (date(2025, 11, 13), date(2025, 11, 15), date(2025, 11, 15))
+    assert (await schedule(date(2025, 11, 1))).date == "2025-11-01"

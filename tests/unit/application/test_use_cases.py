@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import io
+from datetime import UTC, datetime
 
 import msgspec
 import pytest
 
-from event_service.application.dead_letter_job import DeadLetterJob
+from event_service.application.dead_letters import DeadLetters
 from event_service.application.errors import (
     BatchNotFound,
     BatchStillIngesting,
@@ -24,10 +25,11 @@ from event_service.application.errors import (
 from event_service.application.get_batch import GetBatch
 from event_service.application.get_daily_metrics import GetDailyMetrics
 from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
-from event_service.application.list_dead_letters import ListDeadLetters
-from event_service.application.ports import DeadLetter
+from event_service.application.job_outcomes import JobFailure, JobOutcomes
+from event_service.application.jobs import ProcessBatchJob
 from event_service.application.process_batch import ProcessBatch
 from event_service.application.request_processing import RequestProcessing
+from event_service.application.submit_job import SubmitJob
 from event_service.application.summarize_csv import SummarizeCsv
 from event_service.domain import BatchStatus, InvalidHeader, NoDataRows
 from tests.unit.application.fakes import (
@@ -60,7 +62,10 @@ class World:
         self.limits = IngestLimits(chunk_bytes=chunk_bytes, stored_errors_per_batch=3, max_decompressed_bytes=16_384)
         self.ingest = IngestUpload(self.batches, self.events, SerialPool(), self.clock, sequential_ids(), self.limits)
         self.process = ProcessBatch(self.batches, self.metrics, self.clock)
-        self.request = RequestProcessing(self.batches, self.queue, self.clock)
+        self.submit = SubmitJob(self.batches, self.queue, self.clock)
+        self.request = RequestProcessing(self.batches, self.submit)
+        self.dead_letter_queue = DeadLetters(self.dead_letters, self.submit, {self.queue.name})
+        self.outcomes = JobOutcomes(self.batches, self.dead_letters, self.clock)
         self.metrics_of = GetDailyMetrics(self.metrics)
 
     async def upload(self, text: str | bytes, **kwargs: object):
@@ -112,7 +117,6 @@ async def test_row_errors_are_numbered_across_chunks_and_storage_is_capped() -> 
     assert [error.row for error in batch.first_errors] == [3, 5, 7, 9, 11]
     assert {error.column for error in batch.first_errors} == {"timestamp"}
     assert [error.row for error in world.batches.errors[batch.id]] == [3, 5, 7]  # cap of 3 stored
-    assert world.ingest.stored_errors_cap == 3
 
 
 async def test_same_bytes_again_is_a_duplicate_and_stores_nothing(world: World) -> None:
@@ -213,56 +217,64 @@ async def test_request_processing_twice_enqueues_once(world: World) -> None:
 
 async def test_a_failure_reported_twice_is_dead_lettered_once_and_keeps_the_first_reason(world: World) -> None:
     batch = (await world.upload(SEED)).batch
-    record = DeadLetterJob(world.dead_letters, world.batches, world.clock)
-    failure = DeadLetter(
-        id="run-1",
+    failure = JobFailure(
+        run="job-1|1700000000",
         job_key=f"process_batch:{batch.id}",
-        function="process_batch",
-        kwargs={"batch_id": batch.id},
+        job=ProcessBatchJob(batch.id),
         reason="ValueError: bad row",
         attempts=3,
-        failed_at=world.clock.now(),
+        notes={"first_failed_at": "2025-11-14T00:00:00+00:00"},
     )
-    assert await record("metrics-processor", failure) is True
-    assert await record("metrics-processor", msgspec.structs.replace(failure, reason="WorkerLost: swept")) is False
+    entry = await world.outcomes.failed("metrics-processor", failure)
+    assert entry is not None
+    assert (entry.job, entry.reason, entry.attempts, entry.first_failed_at) == (
+        ProcessBatchJob(batch.id),
+        "ValueError: bad row",
+        3,
+        datetime(2025, 11, 14, tzinfo=UTC),
+    )
+    assert entry.first_failed_at < entry.failed_at < world.clock.now()
+    assert (
+        await world.outcomes.failed("metrics-processor", msgspec.structs.replace(failure, reason="WorkerLost")) is None
+    )
     stored = await world.batches.get(batch.id)
     assert (stored.status, stored.last_error) == (BatchStatus.FAILED, "ValueError: bad row")
-    assert await ListDeadLetters(world.dead_letters, {"metrics-processor"})("metrics-processor", 0, 10) == (
-        [failure],
-        1,
-    )
+    assert await world.dead_letter_queue.list("metrics-processor", 0, 10) == ([entry], 1)
+    # Another attempt of the same run is another failure: a new entry.
+    again = await world.outcomes.failed("metrics-processor", msgspec.structs.replace(failure, attempts=4))
+    assert again is not None
+    assert again.id != entry.id
 
 
 async def test_dead_letter_marks_batch_failed_and_lists_newest_first(world: World) -> None:
     batch = (await world.upload(SEED)).batch
-    record = DeadLetterJob(world.dead_letters, world.batches, world.clock)
     for index, batch_id in enumerate([batch.id, "gone"]):
-        await record(
+        await world.outcomes.failed(
             "metrics-processor",
-            DeadLetter(
-                id=f"e{index}",
+            JobFailure(
+                run=f"run-{index}",
                 job_key=f"process_batch:{batch_id}",
-                function="process_batch",
-                kwargs={"batch_id": batch_id},
+                job=ProcessBatchJob(batch_id),
                 reason="BatchNotFound: nope",
                 attempts=1,
-                failed_at=world.clock.now(),
+                notes={},
             ),
         )
     stored = await world.batches.get(batch.id)
     assert (stored.status, stored.last_error) == (BatchStatus.FAILED, "BatchNotFound: nope")
-    listing = ListDeadLetters(world.dead_letters, {"metrics-processor"})
-    entries, total = await listing("metrics-processor", 0, 10)
-    assert ([entry.id for entry in entries], total) == (["e1", "e0"], 2)
+    entries, total = await world.dead_letter_queue.list("metrics-processor", 0, 10)
+    assert ([entry.job for entry in entries], total) == ([ProcessBatchJob("gone"), ProcessBatchJob(batch.id)], 2)
     with pytest.raises(UnknownQueue):
-        await listing("nope")
+        await world.dead_letter_queue.list("nope")
 
 
 async def test_get_batch_pages_errors(world: World) -> None:
     batch = (await world.upload("user_id,event_type,timestamp\n,a,1\n,b,2\n")).batch
-    reader = GetBatch(world.batches)
+    reader = GetBatch(world.batches, stored_errors_cap=3)
     assert (await reader(batch.id)).rows_rejected == 2
-    _, page = await reader.errors(batch.id, 1, 10)
+    errors = await reader.errors(batch.id, 1, 10)
+    page = errors.errors
+    assert errors.stored == 3
     # Four errors, three stored (the World's cap): the page from offset 1 holds the second and third.
     assert batch.errors_total == 4
     assert [(error.row, error.column) for error in page] == [(2, "timestamp"), (3, "user_id")]

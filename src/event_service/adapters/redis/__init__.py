@@ -5,11 +5,13 @@ from event_service.adapters.redis.health import RedisHealth
 from event_service.adapters.redis.job_queue import (
     PROCESS_BATCH,
     REPROCESS_DAY,
+    REPROCESS_YESTERDAY,
     RetryPolicy,
     SaqJobQueue,
     ServiceQueue,
-    processing_job_key,
-    reprocessing_job_key,
+    job_key,
+    job_message,
+    saq_call,
 )
 from event_service.adapters.redis.metrics_cache import RedisDailyTotalsCache
 from event_service.adapters.redis.outages import REDIS_OUTAGES
@@ -19,6 +21,7 @@ __all__ = [
     "PROCESS_BATCH",
     "REDIS_OUTAGES",
     "REPROCESS_DAY",
+    "REPROCESS_YESTERDAY",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",
     "RedisHealth",
@@ -26,6 +29,7 @@ __all__ = [
     "RetryPolicy",
     "SaqJobQueue",
     "ServiceQueue",
-    "processing_job_key",
-    "reprocessing_job_key",
+    "job_key",
+    "job_message",
+    "saq_call",
 ]

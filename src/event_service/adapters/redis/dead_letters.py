@@ -9,15 +9,46 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable
-from datetime import timedelta
-from typing import cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import msgspec
 from redis.asyncio import Redis
 
+from event_service.adapters.redis.job_queue import job_message, saq_call
 from event_service.application.ports import DeadLetter, DeadLetterCounts
 
-_decoder = msgspec.json.Decoder(DeadLetter)
+
+class StoredDeadLetter(msgspec.Struct, frozen=True):
+    """An entry as Redis keeps it: its job as the SAQ function and kwargs that run it."""
+
+    id: str
+    job_key: str
+    function: str
+    kwargs: dict[str, Any]
+    reason: str
+    attempts: int
+    failed_at: datetime
+    traceback_tail: str | None = None
+    first_failed_at: datetime | None = None
+
+
+_decoder = msgspec.json.Decoder(StoredDeadLetter)
+
+
+def _encode(entry: DeadLetter) -> bytes:
+    function, kwargs = saq_call(entry.job)
+    fields = msgspec.structs.asdict(entry)
+    del fields["job"]
+    return msgspec.json.encode(StoredDeadLetter(function=function, kwargs=kwargs, **fields))
+
+
+def _decode(raw: bytes) -> DeadLetter:
+    stored = _decoder.decode(raw)
+    fields = msgspec.structs.asdict(stored)
+    job = job_message(fields.pop("function"), fields.pop("kwargs"))
+    return DeadLetter(job=job, **fields)
+
 
 _PRUNE_FUNCTION = """
 local function prune(entries, order, cutoff, max_entries)
@@ -82,7 +113,7 @@ class RedisDeadLetterStore:
     async def add(self, queue: str, entry: DeadLetter) -> bool:
         dropped = await self._add(
             keys=list(self._keys(queue)),
-            args=[*self._limits(), entry.id, msgspec.json.encode(entry), repr(entry.failed_at.timestamp())],
+            args=[*self._limits(), entry.id, _encode(entry), repr(entry.failed_at.timestamp())],
         )
         return int(dropped) >= 0
 
@@ -96,12 +127,12 @@ class RedisDeadLetterStore:
         if not ids:
             return [], total
         raw = await cast("Awaitable[list[bytes | None]]", self._redis.hmget(entries, ids))
-        return [_decoder.decode(item) for item in raw if item is not None], total
+        return [_decode(item) for item in raw if item is not None], total
 
     async def get(self, queue: str, entry_id: str) -> DeadLetter | None:
         await self._prune_expired(queue)
         raw = await cast("Awaitable[bytes | None]", self._redis.hget(self._keys(queue)[0], entry_id))
-        return None if raw is None else _decoder.decode(raw)
+        return None if raw is None else _decode(raw)
 
     async def remove(self, queue: str, entry_id: str) -> bool:
         entries, order, _ = self._keys(queue)

@@ -3,32 +3,74 @@ retried with exponential backoff."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import structlog
 from saq import Job, Queue, Status
 from saq.queue.redis import RedisQueue
 
 from event_service.adapters.redis.outages import REDIS_OUTAGES
 from event_service.application.errors import QueueUnavailable
+from event_service.application.jobs import (
+    ForeignJob,
+    JobMessage,
+    ProcessBatchJob,
+    ReprocessDayJob,
+    ReprocessYesterdayJob,
+)
 from event_service.application.ports import JobRef, QueueStats
 
 PROCESS_BATCH = "process_batch"
 REPROCESS_DAY = "reprocess_day"
+REPROCESS_YESTERDAY = "reprocess_yesterday"
+"""SAQ's names of the job functions: the worker registers its functions under them."""
 
 log = structlog.get_logger(__name__)
 
 _UNREACHABLE: tuple[type[Exception], ...] = (*REDIS_OUTAGES, OSError)
 
 
-def processing_job_key(batch_id: str) -> str:
-    return f"{PROCESS_BATCH}:{batch_id}"
+def saq_call(job: JobMessage) -> tuple[str, dict[str, Any]]:
+    """The SAQ function name and kwargs that run ``job``."""
+    match job:
+        case ProcessBatchJob(batch_id=batch_id):
+            return PROCESS_BATCH, {"batch_id": batch_id}
+        case ReprocessDayJob(day=day):
+            return REPROCESS_DAY, {"date": day}
+        case ReprocessYesterdayJob(day=day):
+            return REPROCESS_YESTERDAY, {} if day is None else {"date": day}
+        case ForeignJob(function=function, arguments=arguments):
+            return function, dict(arguments)
 
 
-def reprocessing_job_key(day: str) -> str:
-    return f"{REPROCESS_DAY}:{day}"
+def job_message(function: str, kwargs: Mapping[str, Any] | None) -> JobMessage:
+    """The message an SAQ job carries; a ForeignJob when its function or kwargs are not this service's."""
+    arguments = dict(kwargs or {})
+    value = arguments.get("date")
+    if function == PROCESS_BATCH and arguments.keys() == {"batch_id"} and isinstance(arguments["batch_id"], str):
+        return ProcessBatchJob(arguments["batch_id"])
+    if function == REPROCESS_DAY and arguments.keys() == {"date"} and isinstance(value, str):
+        return ReprocessDayJob(value)
+    if function == REPROCESS_YESTERDAY and arguments.keys() <= {"date"} and isinstance(value, str | None):
+        return ReprocessYesterdayJob(value)
+    return ForeignJob(function, arguments)
+
+
+def job_key(job: JobMessage) -> str:
+    """One key per batch and per day, so that a second enqueue finds the first job; the midnight run's is the one
+    SAQ gives a unique cron job."""
+    match job:
+        case ProcessBatchJob(batch_id=batch_id):
+            return f"{PROCESS_BATCH}:{batch_id}"
+        case ReprocessDayJob(day=day):
+            return f"{REPROCESS_DAY}:{day}"
+        case ReprocessYesterdayJob():
+            return f"cron:{REPROCESS_YESTERDAY}"
+        case ForeignJob(function=function, arguments=arguments):
+            return f"{function}:{msgspec.json.encode(arguments, order='sorted').decode()}"
 
 
 @dataclass(frozen=True)
@@ -95,17 +137,12 @@ class SaqJobQueue:
         self.name = queue.name
         policy.attach(queue)
 
-    def processing_job_key(self, batch_id: str) -> str:
-        return processing_job_key(batch_id)
+    def key(self, job: JobMessage) -> str:
+        return job_key(job)
 
-    async def enqueue_processing(self, batch_id: str) -> JobRef:
-        return await self._enqueue(PROCESS_BATCH, {"batch_id": batch_id}, processing_job_key(batch_id))
-
-    async def enqueue_reprocessing(self, day: str) -> JobRef:
-        return await self._enqueue(REPROCESS_DAY, {"date": day}, reprocessing_job_key(day))
-
-    async def requeue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
-        return await self._enqueue(function, kwargs, key)
+    async def enqueue(self, job: JobMessage, key: str | None = None) -> JobRef:
+        function, kwargs = saq_call(job)
+        return await self._enqueue(function, kwargs, key or job_key(job))
 
     async def stats(self) -> QueueStats:
         try:

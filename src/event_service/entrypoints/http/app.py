@@ -1,20 +1,25 @@
-"""The Litestar application, built on the composition root's container."""
+"""The Litestar application, built on the composition root's service."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+
+import structlog
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.stores.redis import RedisStore
-from litestar_saq import QueueConfig, SAQConfig, SAQPlugin
+from litestar_saq import SAQConfig, SAQPlugin
 
 import event_service
 from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
-from event_service.entrypoints.bootstrap import Container, build_container
-from event_service.entrypoints.http.batches import BatchController, list_batches, process_batch
+from event_service.entrypoints.bootstrap import Service, bootstrap
+from event_service.entrypoints.http.batches import BatchController, list_batches, request_processing
 from event_service.entrypoints.http.dashboard import DASHBOARD_PATH, redirect_to_dashboard_root
 from event_service.entrypoints.http.decompression import GzipRequestBody
-from event_service.entrypoints.http.dependencies import provide_container
+from event_service.entrypoints.http.dependencies import provide_use_cases
 from event_service.entrypoints.http.docs import SWAGGER, docs, swagger_assets
 from event_service.entrypoints.http.errors import EXCEPTION_HANDLERS
 from event_service.entrypoints.http.guards import admin_guard
@@ -26,55 +31,74 @@ from event_service.entrypoints.http.queues import QueueController
 from event_service.entrypoints.http.reprocess import reprocess_metrics
 from event_service.entrypoints.http.ui import ui_handlers
 from event_service.entrypoints.http.uploads import upload
+from event_service.entrypoints.jobs import build_worker
 from event_service.entrypoints.logging import configure_logging
-from event_service.entrypoints.worker import worker_options
+
+log = structlog.get_logger(__name__)
 
 # Multipart framing around the file part is small; this leaves room for it over MAX_UPLOAD_BYTES.
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _saq_plugin(container: Container) -> SAQPlugin:
-    """The dashboard always; the worker inside this process unless RUN_WORKER is false (`event-service api`)."""
-    options = worker_options(container)
-    plugin = SAQPlugin(
+def _dashboard(service: Service) -> SAQPlugin:
+    """SAQ's dashboard on the service's queue. No queue configs: litestar-saq would run workers of its own, and the
+    API process runs this service's worker itself (``_in_process_worker``)."""
+    return SAQPlugin(
         SAQConfig(
             web_enabled=True,
             web_path=DASHBOARD_PATH,
             web_guards=[admin_guard],
-            queue_instances={QUEUE_NAME: container.queue},
-            queue_configs=[
-                QueueConfig(
-                    name=QUEUE_NAME,
-                    broker_instance=container.redis,
-                    tasks=options["functions"],
-                    scheduled_tasks=options["cron_jobs"],
-                    timers=options["timers"],
-                    dequeue_timeout=options["dequeue_timeout"],
-                    concurrency=options["concurrency"],
-                    startup=options["startup"],
-                    before_process=options["before_process"],
-                    after_process=options["after_process"],
-                    separate_process=not container.settings.run_worker,
-                )
-            ],
+            queue_instances={QUEUE_NAME: service.redis.queue},
         )
     )
-    for worker in plugin.get_workers().values():
-        # litestar-saq's heartbeat manager serves its @monitored_job decorator, which this service does not use: it
-        # would only run a thread with an event loop of its own per app (no option turns it off).
-        worker._enable_heartbeat_manager = False
-    return plugin
 
 
-def create_app(container: Container | None = None, settings: Settings | None = None) -> Litestar:
-    """Build the app; with no container, from the environment (the factory granian calls)."""
-    if container is None:
+def _in_process_worker(service: Service) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    """Start and stop hooks that run the service's worker inside the API process (`serve`, RUN_WORKER=true)."""
+    worker = build_worker(service, handle_signals=False)
+    running: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        running.append(asyncio.create_task(worker.start(), name="saq-worker"))
+
+    async def stop() -> None:
+        # Running jobs finish (up to WORKER_SHUTDOWN_GRACE) before the backends close.
+        await worker.stop()
+        for task in running:
+            await asyncio.gather(task, return_exceptions=True)
+
+    return start, stop
+
+
+def _admin_token(settings: Settings, embedded_redis: bool) -> str | None:
+    if settings.admin_token is not None:
+        return settings.admin_token.get_secret_value()
+    # Only an all-in-one process may invent the token: separate processes would each invent a different one.
+    # (`event-service serve` invents it before starting this process, and passes it in ADMIN_TOKEN.)
+    if settings.embedded and settings.run_worker and embedded_redis:
+        token = secrets.token_urlsafe(24)
+        log.warning("admin.token_generated", admin_token=token, hint="set ADMIN_TOKEN to choose one")
+        return token
+    log.warning("admin.disabled", reason="ADMIN_TOKEN is not set; admin routes answer 503 until it is")
+    return None
+
+
+def create_app(service: Service | None = None, settings: Settings | None = None) -> Litestar:
+    """Build the app; with no service, bootstrapped from the environment (the factory granian calls)."""
+    if service is None:
         settings = settings or load_settings()
         configure_logging(settings.log_format, settings.log_level)
-        container = build_container(settings)
-    settings = container.settings
+        service = bootstrap(settings)
+    settings = service.settings
     upload_limit = per_minute_limit(settings.upload_rate_limit, "upload_rate_limit")
     process_limit = per_minute_limit(settings.process_rate_limit, "process_rate_limit")
+    on_startup: list[Callable[[], Awaitable[None]]] = [service.start]
+    on_shutdown: list[Callable[[], Awaitable[None]]] = [service.close]
+    if settings.run_worker:
+        start_worker, stop_worker = _in_process_worker(service)
+        on_startup.append(start_worker)
+        on_shutdown.insert(0, stop_worker)
+    redis = service.redis.client
     return Litestar(
         route_handlers=[
             *MONITORING_HANDLERS,
@@ -86,21 +110,27 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             QueueController,
             reprocess_metrics,
             Router("/", route_handlers=[upload], middleware=[upload_limit.middleware, GzipRequestBody()]),
-            Router("/", route_handlers=[process_batch], middleware=[process_limit.middleware]),
+            Router("/", route_handlers=[request_processing], middleware=[process_limit.middleware]),
             *ui_handlers(),
         ],
-        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
-        state=State({"container": container, "admin_token": container.admin_token}),
+        dependencies={"use_cases": Provide(provide_use_cases, sync_to_thread=False)},
+        state=State(
+            {
+                "use_cases": service.use_cases,
+                "admin_token": _admin_token(settings, service.redis.embedded),
+                "readiness_timeout": settings.readiness_timeout,
+            }
+        ),
         stores={
-            "upload_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:upload"),
-            "process_rate_limit": RedisStore(container.redis, namespace="event-service:ratelimit:process"),
+            "upload_rate_limit": RedisStore(redis, namespace="event-service:ratelimit:upload"),
+            "process_rate_limit": RedisStore(redis, namespace="event-service:ratelimit:process"),
         },
         middleware=[trusted_proxies(settings.trusted_proxies), RequestLogMiddleware(), REQUEST_METRICS.middleware],
         before_request=redirect_to_dashboard_root,
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[container.start],
-        on_shutdown=[container.close],
-        plugins=[_saq_plugin(container)],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        plugins=[_dashboard(service)],
         request_max_body_size=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
         openapi_config=openapi_config(event_service.__version__, SWAGGER),
         logging_config=None,

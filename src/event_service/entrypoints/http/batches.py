@@ -9,7 +9,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.openapi import (
     BATCH_NOT_FOUND,
     INVALID_PAGE,
@@ -39,8 +39,8 @@ class BatchController(Controller):
         summary="A batch's status, counts and timestamps",
         responses=failures(BATCH_NOT_FOUND, UNAVAILABLE),
     )
-    async def get_batch(self, container: ContainerDependency, batch_id: FromPath[str]) -> BatchBody:
-        return BatchBody.of(await container.get_batch(batch_id))
+    async def get_batch(self, use_cases: UseCasesDependency, batch_id: FromPath[str]) -> BatchBody:
+        return BatchBody.of(await use_cases.get_batch(batch_id))
 
     @get(
         "/errors",
@@ -51,19 +51,19 @@ class BatchController(Controller):
     )
     async def list_errors(
         self,
-        container: ContainerDependency,
+        use_cases: UseCasesDependency,
         batch_id: FromPath[str],
         offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> ErrorsPageBody:
-        batch, errors = await container.get_batch.errors(batch_id, offset, limit)
+        page = await use_cases.get_batch.errors(batch_id, offset, limit)
         return ErrorsPageBody(
-            batch_id=batch.id,
+            batch_id=batch_id,
             offset=offset,
             limit=limit,
-            errors_total=batch.errors_total,
-            errors_stored=min(batch.errors_total, container.ingest_upload.stored_errors_cap),
-            errors=errors,
+            errors_total=page.batch.errors_total,
+            errors_stored=page.stored,
+            errors=page.errors,
         )
 
 
@@ -76,11 +76,11 @@ class BatchController(Controller):
     responses=failures(INVALID_PAGE, UNAVAILABLE),
 )
 async def list_batches(
-    container: ContainerDependency,
+    use_cases: UseCasesDependency,
     offset: Offset = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
 ) -> BatchesPageBody:
-    total, batches = await container.get_batch.recent(offset, limit)
+    total, batches = await use_cases.get_batch.recent(offset, limit)
     return BatchesPageBody(total=total, offset=offset, limit=limit, batches=[BatchBody.of(b) for b in batches])
 
 
@@ -118,12 +118,12 @@ async def list_batches(
         ),
     },
 )
-async def process_batch(
-    container: ContainerDependency,
+async def request_processing(
+    use_cases: UseCasesDependency,
     batch_id: FromPath[str],
     force: Annotated[bool, QueryParameter(description="process again even if already processed")] = False,
 ) -> Response[ProcessBody | ProcessedBody]:
-    requested = await container.request_processing(batch_id, force=force)
+    requested = await use_cases.request_processing(batch_id, force=force)
     if requested.job is None:
         return Response(ProcessedBody(status=requested.status, batch_id=batch_id), status_code=HTTP_200_OK)
     return Response(

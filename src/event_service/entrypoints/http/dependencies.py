@@ -1,4 +1,4 @@
-"""Handlers get the composition root's container through dependency injection."""
+"""Handlers get the composition root's use cases through dependency injection."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
-from event_service.entrypoints.bootstrap import Container
+from event_service.entrypoints.bootstrap import UseCases
 
-ContainerDependency = NamedDependency[SkipValidation[Container]]
-"""The container is wiring, not input: Litestar must not try to validate it as a data type."""
+UseCasesDependency = NamedDependency[SkipValidation[UseCases]]
+"""The use cases are wiring, not input: Litestar must not try to validate them as a data type."""
 
 
-def provide_container(state: State) -> Container:
-    return state.container
+def provide_use_cases(state: State) -> UseCases:
+    return state.use_cases

@@ -10,7 +10,7 @@ from litestar.params import QueryParameter
 
 from event_service.application.get_daily_metrics import MAX_RANGE_DAYS, date_range
 from event_service.entrypoints.http.days import parse_day
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.openapi import INVALID_DATE, UNAVAILABLE, DocumentedOperation, Failure, failures
 from event_service.entrypoints.http.schemas import DayMetrics, MetricsBody, MetricsRangeBody
 
@@ -62,7 +62,7 @@ _TOO_LONG = Failure(
     responses=failures(INVALID_DATE, _NO_DAY, _BOTH_FORMS, _HALF_RANGE, _REVERSED, _TOO_LONG, UNAVAILABLE),
 )
 async def daily_metrics(
-    container: ContainerDependency,
+    use_cases: UseCasesDependency,
     day: DateParameter = None,
     first: FromParameter = None,
     last: ToParameter = None,
@@ -71,13 +71,13 @@ async def daily_metrics(
         raise ValidationException(_NO_DAY.message)
     if first is None and last is None:
         parsed = parse_day(day)
-        return MetricsBody(date=parsed.isoformat(), metrics=await container.get_daily_metrics(parsed))
+        return MetricsBody(date=parsed.isoformat(), metrics=await use_cases.get_daily_metrics(parsed))
     if day is not None:
         raise ValidationException(_BOTH_FORMS.message)
     if first is None or last is None:
         raise ValidationException(_HALF_RANGE.message)
     start, end = date_range(first, last)
-    days = await container.get_daily_metrics.over(start, end)
+    days = await use_cases.get_daily_metrics.over(start, end)
     return MetricsRangeBody(
         from_=start.isoformat(),
         to=end.isoformat(),

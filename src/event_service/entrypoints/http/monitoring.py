@@ -7,6 +7,7 @@ import asyncio
 import msgspec
 import structlog
 from litestar import MediaType, Response, get
+from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -14,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from event_service.application.list_queues import ListQueues
 from event_service.entrypoints import telemetry
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.openapi import DocumentedOperation, Failure, failures
 from event_service.entrypoints.http.schemas import HealthBody
 
@@ -77,8 +78,8 @@ health = get(
         bodies={HTTP_503_SERVICE_UNAVAILABLE: NotReadyBody},
     ),
 )
-async def ready(container: ContainerDependency) -> Response[ReadyBody | NotReadyBody]:
-    readiness = await container.check_readiness()
+async def ready(use_cases: UseCasesDependency) -> Response[ReadyBody | NotReadyBody]:
+    readiness = await use_cases.check_readiness()
     if readiness.ready:
         return Response(ReadyBody("ready", readiness.checks), status_code=HTTP_200_OK)
     problems = "; ".join(f"{name}: {readiness.checks[name]}" for name in readiness.failed)
@@ -98,9 +99,9 @@ async def ready(container: ContainerDependency) -> Response[ReadyBody | NotReady
     operation_id="getPrometheusMetrics",
     operation_class=DocumentedOperation,
 )
-async def metrics(container: ContainerDependency) -> Response[bytes]:
+async def metrics(use_cases: UseCasesDependency, state: State) -> Response[bytes]:
     """Litestar's PrometheusController serves the registry as it is; the queue gauges must be read first."""
-    await _refresh_queue_gauges(container.list_queues, container.settings.readiness_timeout)
+    await _refresh_queue_gauges(use_cases.list_queues, state.readiness_timeout)
     # As a header: as a media type, Litestar would append a second charset to it.
     return Response(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -18,7 +18,7 @@ from litestar.serialization import encode_json
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.settings import load_settings
-from event_service.entrypoints.bootstrap import build_container
+from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.logging import configure_logging
 
@@ -40,7 +40,7 @@ def app_schema() -> dict[str, Any]:
         settings = load_settings(
             redis_url="redis://127.0.0.1:6379/0", mongodb_url=None, admin_token="unused", data_dir=data_dir
         )
-        app = create_app(build_container(settings, pool=InlinePool()))
+        app = create_app(bootstrap(settings, compute=InlinePool()))
         return json.loads(encode_json(app.openapi_schema.to_schema()))
 
 

@@ -8,8 +8,7 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from event_service.application.ports import DeadLetter
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.openapi import (
     ADMIN_DISABLED,
@@ -24,7 +23,7 @@ from event_service.entrypoints.http.openapi import (
     failures,
 )
 from event_service.entrypoints.http.paging import Offset
-from event_service.entrypoints.http.schemas import DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
+from event_service.entrypoints.http.schemas import DeadLetterBody, DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
 
 
 class QueueController(Controller):
@@ -39,8 +38,8 @@ class QueueController(Controller):
         responses=failures(UNAUTHORIZED, ADMIN_DISABLED, UNAVAILABLE),
         summary="Every queue with its queued, active, scheduled, failed and dead-letter counts",
     )
-    async def queues(self, container: ContainerDependency) -> QueuesBody:
-        return QueuesBody(queues=await container.list_queues())
+    async def queues(self, use_cases: UseCasesDependency) -> QueuesBody:
+        return QueuesBody(queues=await use_cases.list_queues())
 
     @get(
         "/{name:str}/dlq",
@@ -51,13 +50,19 @@ class QueueController(Controller):
     )
     async def dead_letters(
         self,
-        container: ContainerDependency,
+        use_cases: UseCasesDependency,
         name: FromPath[str],
         offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> DeadLettersBody:
-        entries, total = await container.list_dead_letters(name, offset, limit)
-        return DeadLettersBody(queue=name, total=total, offset=offset, limit=limit, failed_jobs=entries)
+        entries, total = await use_cases.dead_letters.list(name, offset, limit)
+        return DeadLettersBody(
+            queue=name,
+            total=total,
+            offset=offset,
+            limit=limit,
+            failed_jobs=[DeadLetterBody.of(entry) for entry in entries],
+        )
 
     @get(
         "/{name:str}/dlq/{entry_id:str}",
@@ -67,9 +72,9 @@ class QueueController(Controller):
         summary="One dead letter, with the tail of its traceback",
     )
     async def dead_letter(
-        self, container: ContainerDependency, name: FromPath[str], entry_id: FromPath[str]
-    ) -> DeadLetter:
-        return await container.get_dead_letter(name, entry_id)
+        self, use_cases: UseCasesDependency, name: FromPath[str], entry_id: FromPath[str]
+    ) -> DeadLetterBody:
+        return DeadLetterBody.of(await use_cases.dead_letters.get(name, entry_id))
 
     @post(
         "/{name:str}/dlq/{entry_id:str}/retry",
@@ -83,8 +88,8 @@ class QueueController(Controller):
         description="The entry leaves the dead-letter queue only once the job is enqueued: if the queue cannot be "
         "reached the answer is 503 and the entry stays.",
     )
-    async def retry(self, container: ContainerDependency, name: FromPath[str], entry_id: FromPath[str]) -> RetriedBody:
-        retried = await container.retry_dead_letter(name, entry_id)
+    async def retry(self, use_cases: UseCasesDependency, name: FromPath[str], entry_id: FromPath[str]) -> RetriedBody:
+        retried = await use_cases.dead_letters.retry(name, entry_id)
         job = retried.job
         return RetriedBody(
             queue=name, dead_letter_id=entry_id, job_key=job.key, job_status=job.status, created=job.created
@@ -101,9 +106,9 @@ class QueueController(Controller):
         summary="Drop one dead letter",
     )
     async def delete_dead_letter(
-        self, container: ContainerDependency, name: FromPath[str], entry_id: FromPath[str]
+        self, use_cases: UseCasesDependency, name: FromPath[str], entry_id: FromPath[str]
     ) -> None:
-        await container.delete_dead_letter(name, entry_id)
+        await use_cases.dead_letters.delete(name, entry_id)
 
     @delete(
         "/{name:str}/dlq",
@@ -113,5 +118,5 @@ class QueueController(Controller):
         responses=failures(UNAUTHORIZED, CSRF_REFUSED, QUEUE_NOT_FOUND, ADMIN_DISABLED, UNAVAILABLE),
         summary="Drop every dead letter of the queue",
     )
-    async def purge(self, container: ContainerDependency, name: FromPath[str]) -> PurgedBody:
-        return PurgedBody(queue=name, purged=await container.purge_dead_letters(name))
+    async def purge(self, use_cases: UseCasesDependency, name: FromPath[str]) -> PurgedBody:
+        return PurgedBody(queue=name, purged=await use_cases.dead_letters.purge(name))

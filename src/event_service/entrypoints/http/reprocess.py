@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from event_service.application.reprocess_day import DayReprocessed
 from event_service.entrypoints.http.days import parse_day
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.openapi import (
     ADMIN_DISABLED,
@@ -22,7 +22,7 @@ from event_service.entrypoints.http.openapi import (
     DocumentedOperation,
     failures,
 )
-from event_service.entrypoints.worker import log_reprocessed
+from event_service.entrypoints.reprocess_log import log_reprocessed
 
 
 @post(
@@ -39,9 +39,9 @@ from event_service.entrypoints.worker import log_reprocessed
     "processing rate limit.",
 )
 async def reprocess_metrics(
-    container: ContainerDependency,
+    use_cases: UseCasesDependency,
     day: Annotated[str, QueryParameter(name="date", description="a UTC calendar day, YYYY-MM-DD", format="date")],
 ) -> DayReprocessed:
-    result = await container.reprocess_day(parse_day(day))
+    result = await use_cases.reprocess_day(parse_day(day))
     log_reprocessed(result, trigger="admin")
     return result

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_400_BAD_RE
 from event_service.application.errors import UnsupportedFile
 from event_service.application.ingest_upload import Upload
 from event_service.entrypoints import telemetry
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.errors import http_error
 from event_service.entrypoints.http.form_parts import FormParts
 from event_service.entrypoints.http.openapi import RATE_LIMITED, UNAVAILABLE, Failure, UploadOperation, failures
@@ -165,7 +165,7 @@ _FAILURES = failures(
     },
 )
 async def upload(
-    container: ContainerDependency,
+    use_cases: UseCasesDependency,
     data: Annotated[
         UploadForm,
         Body(
@@ -190,7 +190,7 @@ async def upload(
 ) -> Response[UploadBody]:
     try:
         _check_media_type(data.file)
-        outcome = await container.ingest_upload(
+        outcome = await use_cases.ingest_upload(
             Upload(cast(BinaryIO, data.file.file), data.file.filename, strict=strict, idempotency_key=idempotency_key)
         )
     finally:

@@ -12,8 +12,8 @@ from litestar import MediaType, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream
 
-from event_service.entrypoints.bootstrap import Container
-from event_service.entrypoints.http.dependencies import ContainerDependency
+from event_service.entrypoints.bootstrap import UseCases
+from event_service.entrypoints.http.dependencies import UseCasesDependency
 
 STATIC = Path(__file__).parent / "static"
 _SHELL = (Path(__file__).parent / "shell.html").read_bytes()
@@ -43,13 +43,13 @@ async def page() -> Response[bytes]:
     return Response(_SHELL, media_type=MediaType.HTML, headers=_HEADERS)
 
 
-async def _error_lines(container: Container, batch_id: str) -> AsyncIterator[str]:
+async def _error_lines(use_cases: UseCases, batch_id: str) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "column", "message"])
     offset = 0
     while True:
-        _, errors = await container.get_batch.errors(batch_id, offset, _ERRORS_PAGE)
+        errors = (await use_cases.get_batch.errors(batch_id, offset, _ERRORS_PAGE)).errors
         for error in errors:
             writer.writerow([error.row, error.column or "", error.message])
         yield buffer.getvalue()
@@ -65,10 +65,10 @@ async def _error_lines(container: Container, batch_id: str) -> AsyncIterator[str
     summary="Every stored row error of a batch, as a CSV download (row, column, message)",
     include_in_schema=False,
 )
-async def errors_csv(container: ContainerDependency, batch_id: FromPath[str]) -> Stream:
-    await container.get_batch(batch_id)  # 404 before the download starts
+async def errors_csv(use_cases: UseCasesDependency, batch_id: FromPath[str]) -> Stream:
+    await use_cases.get_batch(batch_id)  # 404 before the download starts
     return Stream(
-        _error_lines(container, batch_id),
+        _error_lines(use_cases, batch_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-errors.csv"'},
     )
