@@ -226,6 +226,9 @@ class SerialPool:
         async for chunk in chunks:
             yield parse_chunk(chunk, header, bounds, keep_events=keep_events)
 
+    def close(self) -> None:
+        """No processes to stop."""
+
 
 class FixedClock:
     def __init__(self, now: datetime = datetime(2025, 11, 14, 12, 0, tzinfo=UTC)) -> None:
