@@ -1,6 +1,6 @@
-"""Sweeps stale upload claims at start-up and then periodically, in every process that starts a container.
+"""Sweeps stale upload claims at start-up and then periodically, in every process that starts the service.
 
-Every layout (``serve``, ``api``, ``worker``) starts the container, so a crashed upload is cleaned up by whichever
+Every layout (``serve``, ``api``, ``worker``) starts the service, so a crashed upload is cleaned up by whichever
 process runs next, with no worker cron needed. Several processes sweeping at once only repeat idempotent deletes.
 """
 
