@@ -164,7 +164,7 @@ async def test_a_retry_that_cannot_reach_the_queue_is_503_and_keeps_the_entry(
         "5",
         {
             "status_code": 503,
-            "message": "the job queue (Redis) cannot be reached (ConnectionError); try again in a few seconds",
+            "message": "Redis is unavailable (ConnectionError); try again in a few seconds",
             "dependency": "redis",
         },
     )

@@ -13,8 +13,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from saq import Job, Status
 
-from event_service.adapters.redis import RedisDeadLetterStore, RedisRateLimiter, RetryPolicy, SaqJobQueue, ServiceQueue
-from event_service.application.errors import QueueUnavailable
+from event_service.adapters.redis import (
+    REDIS_OUTAGES,
+    RedisDeadLetterStore,
+    RedisRateLimiter,
+    RetryPolicy,
+    SaqJobQueue,
+    ServiceQueue,
+)
 from event_service.application.jobs import ForeignJob, ProcessBatchJob, ReprocessDayJob
 from event_service.application.ports import DeadLetter, DeadLetterCounts, JobRef, JobWeight, QueueStats
 
@@ -156,12 +162,12 @@ async def test_requeue_after_a_failure_is_a_fresh_job(redis: Redis) -> None:
     assert (stored.status, stored.attempts, stored.error) == (Status.QUEUED, 0, None)
 
 
-async def test_an_unreachable_redis_is_queue_unavailable() -> None:
+async def test_an_unreachable_redis_raises_an_outage_error_the_http_layer_answers_503() -> None:
     dead = Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0), socket_connect_timeout=0.5)
     jobs = SaqJobQueue(ServiceQueue(dead, name=QUEUE), RetryPolicy())
-    with pytest.raises(QueueUnavailable, match="cannot be reached"):
+    with pytest.raises(REDIS_OUTAGES):
         await jobs.enqueue(ProcessBatchJob("b1"))
-    with pytest.raises(QueueUnavailable):
+    with pytest.raises(REDIS_OUTAGES):
         await jobs.stats()
     await dead.aclose()
 

@@ -61,10 +61,6 @@ class StrictModeRejected(ApplicationError):
         self.report = report
 
 
-class QueueUnavailable(ApplicationError):
-    """The job queue cannot be reached right now."""
-
-
 class ComputeUnavailable(ApplicationError):
     """A parser process died while it held part of this upload; nothing of the upload was kept."""
 

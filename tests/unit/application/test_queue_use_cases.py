@@ -11,7 +11,6 @@ from event_service.application.errors import (
     CorruptBatch,
     DeadLetterNotFound,
     PermanentError,
-    QueueUnavailable,
     UnknownQueue,
 )
 from event_service.application.jobs import ForeignJob, ProcessBatchJob, ReprocessDayJob
@@ -120,8 +119,8 @@ async def test_a_failed_enqueue_restores_every_field(world: World) -> None:
         batch.id, BatchStatus.FAILED, world.clock.now(), attempts=5, job_key="process_batch:old", last_error="boom"
     )
     before = await world.batches.get(batch.id)
-    world.queue.fail_with = QueueUnavailable("down")
-    with pytest.raises(QueueUnavailable):
+    world.queue.fail_with = ConnectionError("down")
+    with pytest.raises(ConnectionError):
         await world.request(batch.id)
     after = await world.batches.get(batch.id)
     assert (after.status, after.attempts, after.job_key, after.enqueued_at, after.last_error) == (
@@ -205,9 +204,9 @@ async def test_a_retry_that_cannot_enqueue_keeps_the_entry_and_the_batch_as_they
     await world.batches.set_status(batch.id, BatchStatus.FAILED, world.clock.now(), attempts=5, last_error="x")
     entry = dead_letter("e1", batch.id, world.clock.now())
     await world.dead_letters.add(QUEUE, entry)
-    world.queue.fail_with = QueueUnavailable("down")
+    world.queue.fail_with = ConnectionError("down")
 
-    with pytest.raises(QueueUnavailable):
+    with pytest.raises(ConnectionError):
         await retry_of(world)(QUEUE, "e1")
 
     assert await world.dead_letters.get(QUEUE, "e1") == entry

@@ -15,7 +15,6 @@ from event_service.application.errors import (
     BatchStillIngesting,
     IdempotencyKeyReused,
     PermanentError,
-    QueueUnavailable,
     StrictModeRejected,
     UnknownQueue,
     UnreadableUpload,
@@ -198,8 +197,8 @@ async def test_process_unknown_batch_is_a_permanent_error(world: World) -> None:
 
 async def test_request_processing_restores_status_when_the_queue_is_down(world: World) -> None:
     batch = (await world.upload(SEED)).batch
-    world.queue.fail_with = QueueUnavailable("down")
-    with pytest.raises(QueueUnavailable):
+    world.queue.fail_with = ConnectionError("down")
+    with pytest.raises(ConnectionError):
         await world.request(batch.id)
     assert (await world.batches.get(batch.id)).status is BatchStatus.UPLOADED
 

@@ -12,8 +12,6 @@ import structlog
 from saq import Job, Queue, Status
 from saq.queue.redis import RedisQueue
 
-from event_service.adapters.redis.outages import REDIS_OUTAGES
-from event_service.application.errors import QueueUnavailable
 from event_service.application.jobs import (
     ForeignJob,
     JobMessage,
@@ -29,8 +27,6 @@ REPROCESS_YESTERDAY = "reprocess_yesterday"
 """SAQ's names of the job functions: the worker registers its functions under them."""
 
 log = structlog.get_logger(__name__)
-
-_UNREACHABLE: tuple[type[Exception], ...] = (*REDIS_OUTAGES, OSError)
 
 
 def saq_call(job: JobMessage) -> tuple[str, dict[str, Any]]:
@@ -145,25 +141,19 @@ class SaqJobQueue:
         return await self._enqueue(function, kwargs, key or job_key(job))
 
     async def stats(self) -> QueueStats:
-        try:
-            info = await self._queue.info()
-        except _UNREACHABLE as exc:
-            raise QueueUnavailable(f"the job queue (Redis) cannot be reached ({type(exc).__name__})") from exc
+        info = await self._queue.info()
         return QueueStats(
             queued=info["queued"], active=info["active"], scheduled=info["scheduled"], workers=len(info["workers"])
         )
 
     async def _enqueue(self, function: str, kwargs: dict[str, Any], key: str) -> JobRef:
-        try:
-            # A fresh Job: attempts from zero. The policy hook sets retries, backoff and timeout.
-            created = await self._queue.enqueue(Job(function=function, kwargs=kwargs, key=key))
-            if created is None:
-                # A job with this key is queued, scheduled for a retry, or running: that one will do the work.
-                existing = await self._queue.job(key)
-                status = existing.status.value if existing is not None else Status.QUEUED.value
-                log.info("job.already_enqueued", job_key=key, function=function, job_status=status)
-                return JobRef(key=key, status=status, created=False)
-        except _UNREACHABLE as exc:
-            raise QueueUnavailable(f"the job queue (Redis) cannot be reached ({type(exc).__name__})") from exc
+        # A fresh Job: attempts from zero. The policy hook sets retries, backoff and timeout.
+        created = await self._queue.enqueue(Job(function=function, kwargs=kwargs, key=key))
+        if created is None:
+            # A job with this key is queued, scheduled for a retry, or running: that one will do the work.
+            existing = await self._queue.job(key)
+            status = existing.status.value if existing is not None else Status.QUEUED.value
+            log.info("job.already_enqueued", job_key=key, function=function, job_status=status)
+            return JobRef(key=key, status=status, created=False)
         log.info("job.enqueued", job_key=key, function=function, queue=self.name)
         return JobRef(key=key, status=Status.QUEUED.value, created=True)

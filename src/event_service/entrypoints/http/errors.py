@@ -29,7 +29,6 @@ from event_service.application.errors import (
     DeadLetterNotFound,
     IdempotencyKeyReused,
     InvalidDateRange,
-    QueueUnavailable,
     StrictModeRejected,
     UnknownQueue,
     UnreadableUpload,
@@ -86,8 +85,8 @@ def _dependency(exc: Exception) -> str:
 
 
 def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
-    """The one mapping of a store or queue outage, from any adapter or use case: 503, Retry-After, and which
-    dependency failed. A queue outage reaches here as QueueUnavailable, the rest as the client library's error."""
+    """The one mapping of an outage of Redis, the store or the parser pool, from any adapter or use case: 503,
+    Retry-After, and which dependency failed. Adapters let their client library's outage errors through."""
     dependency = _dependency(exc)
     log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
     # The kind of failure, not the library's text: that names internal hosts and ports.
@@ -122,7 +121,6 @@ def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: application_error,
     DomainError: domain_error,
-    QueueUnavailable: dependency_unavailable,
     ComputeUnavailable: dependency_unavailable,
     **dict.fromkeys(REDIS_OUTAGES + MONGO_OUTAGES, dependency_unavailable),
     HTTPException: http_error,
