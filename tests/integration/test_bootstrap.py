@@ -15,28 +15,7 @@ from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.jobs import build_worker
 from tests.integration.conftest import ADMIN_TOKEN
 from tests.integration.helpers import SEED_CSV, eventually
-from tests.unit.application.fakes import FakeBatches, FakeEvents, FakeMetrics, FixedClock, SerialPool, sequential_ids
-
-
-class InMemoryStore:
-    kind = "memory"
-    location = "this process"
-
-    def __init__(self) -> None:
-        self.batches = FakeBatches()
-        self.events = FakeEvents()
-        self.metrics = FakeMetrics()
-        self.health = self
-        self.started = self.closed = False
-
-    async def ping(self) -> None:
-        return None
-
-    async def start(self) -> None:
-        self.started = True
-
-    def close(self) -> None:
-        self.closed = True
+from tests.unit.application.fakes import FixedClock, InMemoryStore, SerialPool, sequential_ids
 
 
 def _service(redis_url: str, store: InMemoryStore, *, run_worker: bool) -> Service:

@@ -97,16 +97,20 @@ def bootstrap(
     compute: ClosablePool | None = None,
     clock: Clock | None = None,
     new_id: IdGenerator | None = None,
+    limits: IngestLimits | None = None,
 ) -> Service:
     """Wire the service on the backends the settings name, or on those given. The service owns them all: its
-    ``start`` and ``close`` run their lifecycles."""
+    ``start`` and ``close`` run their lifecycles. ``limits`` replaces the upload limits the settings give (tests
+    use tiny chunks to cross chunk boundaries)."""
     store = store if store is not None else open_store(settings)
     redis = redis if redis is not None else RedisBackend.open(settings)
     compute = compute if compute is not None else build_pool(settings.compute_workers)
     clock = clock if clock is not None else SystemClock()
     batches, metrics = store.batches, store.metrics
     submit = SubmitJob(batches, redis.job_queue, clock)
-    limits = IngestLimits(max_decompressed_bytes=settings.max_upload_bytes, max_event_types=settings.max_event_types)
+    limits = limits or IngestLimits(
+        max_decompressed_bytes=settings.max_upload_bytes, max_event_types=settings.max_event_types
+    )
     log.info(
         "backends",
         store=store.kind,

@@ -10,7 +10,9 @@ from typing import Any
 
 import msgspec
 
+from event_service.adapters.settings import load_settings
 from event_service.application.errors import DuplicateBatch
+from event_service.application.ingest_upload import IngestLimits
 from event_service.application.jobs import JobMessage, ProcessBatchJob
 from event_service.application.ports import DeadLetter, DeadLetterCounts, JobRef, JobWeight, QueueStats
 from event_service.domain import (
@@ -28,6 +30,7 @@ from event_service.domain import (
     status_change,
     sum_type_counts,
 )
+from event_service.entrypoints.bootstrap import Service, bootstrap
 
 
 class FakeBatches:
@@ -282,3 +285,57 @@ class FakeHealth:
             await asyncio.Event().wait()
         if self.error is not None:
             raise self.error
+
+
+class InMemoryStore:
+    """A store backend for ``bootstrap(store=...)``: the in-memory repositories, and a lifecycle that records itself."""
+
+    kind = "memory"
+    location = "this process"
+
+    def __init__(self, metrics: FakeMetrics | None = None) -> None:
+        self.batches = FakeBatches()
+        self.events = FakeEvents()
+        self.metrics = metrics if metrics is not None else FakeMetrics()
+        self.health = FakeHealth()
+        self.started = self.closed = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class InMemoryRedis:
+    """What the service keeps in Redis, in memory, for ``bootstrap(redis=...)``: no HTTP app or SAQ worker runs on it
+    (they need a real queue), the use cases do."""
+
+    url = "memory://"
+    embedded = False
+
+    def __init__(self) -> None:
+        self.job_queue = FakeQueue()
+        self.dead_letters = FakeDeadLetters()
+        self.limiter = FakeLimiter()
+        self.totals_cache = FakeTotalsCache()
+        self.health = FakeHealth()
+
+    async def close(self) -> None:
+        """Nothing to disconnect."""
+
+
+def in_memory_service(
+    store: InMemoryStore | None = None, limits: IngestLimits | None = None, clock: FixedClock | None = None
+) -> Service:
+    """The composition root's own wiring, on in-memory backends."""
+    settings = load_settings(redis_url="redis://in-memory.invalid/0", mongodb_url=None)
+    return bootstrap(
+        settings,
+        store=store or InMemoryStore(),
+        redis=InMemoryRedis(),  # type: ignore[arg-type]
+        compute=SerialPool(),
+        clock=clock or FixedClock(),
+        new_id=sequential_ids(),
+        limits=limits,
+    )

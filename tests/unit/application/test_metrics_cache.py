@@ -6,17 +6,11 @@ import io
 from datetime import date
 
 from event_service.application.get_daily_metrics import GetDailyMetrics
-from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
-from event_service.application.process_batch import ProcessBatch
-from event_service.application.reprocess_day import ReprocessDay
+from event_service.application.ingest_upload import Upload
 from tests.unit.application.fakes import (
-    FakeBatches,
-    FakeEvents,
     FakeMetrics,
-    FakeTotalsCache,
-    FixedClock,
-    SerialPool,
-    sequential_ids,
+    InMemoryStore,
+    in_memory_service,
 )
 
 DAY = date(2025, 11, 13)
@@ -35,14 +29,16 @@ class CountingMetrics(FakeMetrics):
 
 
 class World:
+    """The use cases as the composition root wires them (with the cache), on in-memory backends."""
+
     def __init__(self) -> None:
-        self.batches = FakeBatches()
-        self.metrics = CountingMetrics()
-        self.cache = FakeTotalsCache()
-        clock = FixedClock()
-        self.ingest = IngestUpload(self.batches, FakeEvents(), SerialPool(), clock, sequential_ids(), IngestLimits())
-        self.process = ProcessBatch(self.batches, self.metrics, clock, cache=self.cache)
-        self.metrics_of = GetDailyMetrics(self.metrics, self.cache)
+        service = in_memory_service(InMemoryStore(metrics=CountingMetrics()))
+        self.metrics = service.store.metrics
+        self.cache = service.redis.totals_cache
+        self.ingest = service.use_cases.ingest_upload
+        self.process = service.use_cases.process_batch
+        self.metrics_of = service.use_cases.get_daily_metrics
+        self.reprocess = service.use_cases.reprocess_day
 
     async def upload_and_process(self, data: bytes) -> list[str]:
         outcome = await self.ingest(Upload(io.BytesIO(data), "events.csv"))
@@ -99,7 +95,7 @@ async def test_reprocessing_a_day_clears_its_cached_totals() -> None:
     assert await world.metrics_of(DAY) == {"signup": 2}
     world.metrics.totals["2025-11-13"] = {"signup": 99}  # drifted totals, cached answer still {"signup": 2}
 
-    result = await ReprocessDay(world.metrics, cache=world.cache)(DAY)
+    result = await world.reprocess(DAY)
 
     assert result.changed == {"signup": [99, 2]}
     world.metrics.totals["2025-11-13"] = {"signup": 7}  # proves the next read goes to the store again

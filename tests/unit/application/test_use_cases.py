@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from event_service.application.dead_letters import DeadLetters
 from event_service.application.errors import (
     BatchNotFound,
     BatchStillIngesting,
@@ -22,24 +21,15 @@ from event_service.application.errors import (
     UploadTooLarge,
 )
 from event_service.application.get_batch import GetBatch
-from event_service.application.get_daily_metrics import GetDailyMetrics
-from event_service.application.ingest_upload import IngestLimits, IngestUpload, Upload
-from event_service.application.job_outcomes import JobFailure, JobOutcomes
+from event_service.application.ingest_upload import IngestLimits, Upload
+from event_service.application.job_outcomes import JobFailure
 from event_service.application.jobs import ProcessBatchJob
-from event_service.application.process_batch import ProcessBatch
-from event_service.application.request_processing import RequestProcessing
-from event_service.application.submit_job import SubmitJob
 from event_service.application.summarize_csv import SummarizeCsv
 from event_service.domain import BatchStatus, InvalidHeader, NoDataRows
 from tests.unit.application.fakes import (
-    FakeBatches,
-    FakeDeadLetters,
-    FakeEvents,
-    FakeMetrics,
-    FakeQueue,
     FixedClock,
     SerialPool,
-    sequential_ids,
+    in_memory_service,
 )
 
 SEED = (
@@ -50,22 +40,27 @@ SEED = (
 
 
 class World:
+    """The use cases as the composition root wires them, on in-memory backends."""
+
     def __init__(self, chunk_bytes: int = 64) -> None:
-        self.batches = FakeBatches()
-        self.events = FakeEvents()
-        self.metrics = FakeMetrics()
-        self.queue = FakeQueue()
-        self.dead_letters = FakeDeadLetters()
-        self.clock = FixedClock()
         # Tiny chunks so every test also crosses chunk boundaries.
         self.limits = IngestLimits(chunk_bytes=chunk_bytes, stored_errors_per_batch=3, max_decompressed_bytes=16_384)
-        self.ingest = IngestUpload(self.batches, self.events, SerialPool(), self.clock, sequential_ids(), self.limits)
-        self.process = ProcessBatch(self.batches, self.metrics, self.clock)
-        self.submit = SubmitJob(self.batches, self.queue, self.clock)
-        self.request = RequestProcessing(self.batches, self.submit)
-        self.dead_letter_queue = DeadLetters(self.dead_letters, self.submit, {self.queue.name})
-        self.outcomes = JobOutcomes(self.batches, self.dead_letters, self.clock)
-        self.metrics_of = GetDailyMetrics(self.metrics)
+        self.clock = FixedClock()
+        self.service = in_memory_service(limits=self.limits, clock=self.clock)
+        store, redis = self.service.store, self.service.redis
+        self.batches, self.events, self.metrics = store.batches, store.events, store.metrics
+        self.queue, self.dead_letters, self.cache = redis.job_queue, redis.dead_letters, redis.totals_cache
+        use_cases = self.service.use_cases
+        self.ingest, self.process, self.request = (
+            use_cases.ingest_upload,
+            use_cases.process_batch,
+            use_cases.request_processing,
+        )
+        self.metrics_of, self.dead_letter_queue, self.outcomes = (
+            use_cases.get_daily_metrics,
+            use_cases.dead_letters,
+            use_cases.job_outcomes,
+        )
 
     async def upload(self, text: str | bytes, **kwargs: object):
         data = text.encode() if isinstance(text, str) else text
