@@ -63,6 +63,12 @@ class RedisBackend:
         valkey = EmbeddedValkey(data_dir=settings.data_dir / "valkey")
         return cls(valkey.start(), settings, valkey)
 
+    def adopt(self, queue: ServiceQueue) -> ServiceQueue:
+        """Another queue object on this queue (a worker's own connection): jobs it enqueues (cron runs) get the same
+        retry policy."""
+        self.job_queue.policy.attach(queue)
+        return queue
+
     @property
     def embedded(self) -> bool:
         return self.valkey is not None

@@ -260,8 +260,5 @@ class WorkerSpec:
 
 def build_worker(service: Service, queue: ServiceQueue | None = None, *, handle_signals: bool = True) -> ServiceWorker:
     """A worker on the service's queue, or on ``queue`` (its own Redis connection) with the same retry policy."""
-    if queue is None:
-        queue = service.redis.queue
-    else:
-        service.redis.job_queue.policy.attach(queue)
+    queue = service.redis.queue if queue is None else service.redis.adopt(queue)
     return WorkerSpec.of(service.settings).build(service, queue, handle_signals=handle_signals)
