@@ -137,7 +137,9 @@ def _store_section(store: dict[str, Any]) -> list[str]:
         "",
         f"One upload of {full['rows']:,} rows with an `event_id` column (distinct ids) to a fresh "
         "`event-service serve` (all defaults: SQLite in its own `DATA_DIR`, inline parsing), with `GET /health` "
-        "sent every 20 ms while it runs; then a fresh server takes the first quarter of those rows. The baseline "
+        "sent every 20 ms while it runs, by a process of its own (`bench/health_probe.py`: a probe timed on the "
+        "uploading client's event loop would count that client's stalls as the server's); then a fresh server "
+        "takes the first quarter of those rows. The baseline "
         "is raw `sqlite3` `executemany` of the same rows (pre-built tuples, so no parsing) into the service's own "
         "schema (`adapters/sqlite/schema.py`, unique `event_id` index included), WAL, in 25k-row transactions "
         "(`bench/store_runs.py`), run before and after the uploads; the faster run is the baseline. "
