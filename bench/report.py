@@ -201,13 +201,21 @@ def _scaling_section(scaling: dict[str, Any], cpus: int) -> list[str]:
         f"before and {scaling['measured']['load_average'][1]:.2f} after; `python -m bench.worker_scaling_runs` "
         "reruns it alone (printing its JSON).",
         "",
-        "| layout | jobs/s | workers' CPU, s/s | whole machine's CPU, s/s |",
-        "|---|---:|---:|---:|",
-        f"| 1 worker | {scaling['one_worker_jobs_per_s']:,.0f} | {cpu(one, 'worker_cpu_per_s'):.2f} | "
-        f"{cpu(one, 'machine_cpu_per_s'):.2f} of {cpus} |",
-        f"| 2 workers | {scaling['two_workers_jobs_per_s']:,.0f} | {cpu(two, 'worker_cpu_per_s'):.2f} | "
-        f"{cpu(two, 'machine_cpu_per_s'):.2f} of {cpus} |",
-        f"| SAQ no-op jobs, 1 / 2 no-op workers | {noop['1']:,.0f} / {noop['2']:,.0f} | | |",
+        "CPU columns: seconds per second while the workers ran (from `/proc`, valkey's `INFO cpu` and the "
+        f"harness's own clock), out of {cpus} cores. *Other* is the machine's busy time minus this run's: any "
+        "other work on the machine.",
+        "",
+        "| layout | jobs/s | CPU: workers | CPU: valkey + api + harness | CPU: other |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {rate:,.0f} | {cpu(runs, 'worker_cpu_per_s'):.2f} | {cpu(runs, 'run_cpu_per_s'):.2f} | "
+            f"{cpu(runs, 'other_cpu_per_s'):.2f} |"
+            for label, rate, runs in (
+                ("1 worker", scaling["one_worker_jobs_per_s"], one),
+                ("2 workers", scaling["two_workers_jobs_per_s"], two),
+            )
+        ),
+        f"| SAQ no-op jobs, 1 / 2 no-op workers | {noop['1']:,.0f} / {noop['2']:,.0f} | | | |",
         "",
         f"Two workers ÷ one: {_x(scaling['two_vs_one'])} (rounds: "
         f"{', '.join(f'{x:.2f}' for x in scaling['round_ratios'])}).",
@@ -216,13 +224,21 @@ def _scaling_section(scaling: dict[str, Any], cpus: int) -> list[str]:
         "bookkeeping in Redis, the job's log lines, the SQLite reads and writes, each a hop to the store's "
         "threads), so one worker, one interpreter, runs at most about one core's worth of jobs. Two workers need "
         "a second free core, which on this machine valkey, the API and the harness also use, and any other "
-        "work running at the same time: the machine's column says how busy the cores were. Beyond the cores, "
+        "work running at the same time (the *other* column). Beyond the cores, "
         "every write of every process waits for SQLite's one write lock: a job takes it once per write "
         "transaction (its status twice, its contribution, one recompute per day it touches), so the writes of "
         "all workers together set a ceiling that more workers cannot lift. A transaction holds the lock while "
         "its thread also waits for its own process's GIL between statements, which lengthens every hold when "
         "the worker's event loop is busy.",
     ]
+    free = cpus - cpu(two, "run_cpu_per_s") - cpu(two, "other_cpu_per_s")
+    if free < 1.6:
+        lines += [
+            "",
+            f"In this run the workers could have had at most {free:.2f} of the {cpus} cores while two ran (the "
+            "cores minus the medians of the two CPU columns on their right): two workers could not reach 1.6× one "
+            "on this machine then, whatever the store. Run it on a quiet machine to measure the store.",
+        ]
     return lines
 
 

@@ -118,6 +118,20 @@ def _machine_cpu() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
+async def _cpu(redis: Any, api: Any, workers: list[Any]) -> dict[str, float]:
+    """CPU seconds used so far by the workers, valkey, the API (both its processes), this harness, the machine."""
+    from bench.procs import cpu_seconds
+
+    valkey = await redis.info("cpu")
+    return {
+        "workers": sum(cpu_seconds(worker.pid) for worker in workers),
+        "valkey": valkey["used_cpu_user"] + valkey["used_cpu_sys"],
+        "api": cpu_seconds(api.pid) + cpu_seconds(api.worker_pid),
+        "harness": time.process_time(),
+        "machine": _machine_cpu(),
+    }
+
+
 def _jobs_completed(log_path: Path) -> int:
     return sum(1 for line in log_path.read_text().splitlines() if '"event": "job.completed"' in line)
 
@@ -127,7 +141,6 @@ async def _measure(api: Any, workers: list[Any], batches: int) -> dict[str, Any]
     from redis.asyncio import Redis
     from saq.queue.redis import RedisQueue
 
-    from bench.procs import cpu_seconds
     from bench.service_runs import _upload
 
     redis = Redis.from_url(api.settings["REDIS_URL"])
@@ -159,17 +172,15 @@ async def _measure(api: Any, workers: list[Any], batches: int) -> dict[str, Any]
             try:
                 keys = await _request_processing(session, api.base_url, measured)
             finally:
-                cpu_before = [cpu_seconds(worker.pid) for worker in workers]
-                machine_before = _machine_cpu()
+                cpu_before = await _cpu(redis, api, workers)
                 resumed = time.time()
                 for worker in workers:
                     os.kill(worker.pid, signal.SIGCONT)
             jobs = await _completed(queue, keys)
-            machine = _machine_cpu() - machine_before
+            # Up to the poll that saw the last job complete, a little after it.
+            cpu_used = {name: used - cpu_before[name] for name, used in (await _cpu(redis, api, workers)).items()}
             polled = time.time() - resumed
             seconds = max(job.completed for job in jobs) / 1000 - resumed
-            # Up to the poll that saw the last job complete: a slight overestimate of the workers' CPU use.
-            cpu = [cpu_seconds(worker.pid) - before for worker, before in zip(workers, cpu_before, strict=True)]
 
             for batch_id in uploaded:
                 async with session.get(f"{api.base_url}/batches/{batch_id}") as answer:
@@ -187,13 +198,18 @@ async def _measure(api: Any, workers: list[Any], batches: int) -> dict[str, Any]
         await redis.aclose()
     if wrong:
         raise RuntimeError(f"the daily totals are not exact after the run: {wrong}")
+    workers_cpu, machine_cpu = cpu_used["workers"] / polled, cpu_used["machine"] / polled
+    run_cpu = (cpu_used["valkey"] + cpu_used["api"] + cpu_used["harness"]) / polled
     return {
         "workers": len(workers),
         "seconds": seconds,
         "jobs_per_s": batches / seconds,
-        "worker_cpu_per_s": sum(cpu) / seconds,
-        # Every process of the machine, this run's and any other's, until the poll that saw the end.
-        "machine_cpu_per_s": machine / polled,
+        # CPU seconds per second while the workers ran: theirs, the rest of this run's (valkey, the API, this
+        # harness), the machine's in all, and what it spent on anything else.
+        "worker_cpu_per_s": workers_cpu,
+        "run_cpu_per_s": run_cpu,
+        "machine_cpu_per_s": machine_cpu,
+        "other_cpu_per_s": max(0.0, machine_cpu - workers_cpu - run_cpu),
         # Warm-up included: that both workers took a share of the jobs.
         "jobs_per_worker": [_jobs_completed(worker.log_path) for worker in workers],
         "metrics_exact": True,
@@ -279,8 +295,9 @@ def run(batches: int, repeats: int, log: Log, settings: dict[str, str] | None = 
             runs[workers].append(result)
             log(
                 f"  {workers} worker(s), round {attempt + 1}/{repeats}: {result['jobs_per_s']:6.1f} jobs/s "
-                f"({result['seconds']:.2f} s, CPU s/s: workers {result['worker_cpu_per_s']:.2f}, "
-                f"machine {result['machine_cpu_per_s']:.2f} of {os.cpu_count()}; "
+                f"({result['seconds']:.2f} s, CPU s/s: workers {result['worker_cpu_per_s']:.2f}, valkey + api + "
+                f"harness {result['run_cpu_per_s']:.2f}, machine {result['machine_cpu_per_s']:.2f} of "
+                f"{os.cpu_count()}; "
                 f"per worker with warm-up: {result['jobs_per_worker']}), totals exact"
             )
     ratios = [two["jobs_per_s"] / one["jobs_per_s"] for one, two in zip(runs[1], runs[2], strict=True)]
