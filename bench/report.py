@@ -12,6 +12,10 @@ import matplotlib.pyplot as plt
 
 from bench.profiles import EVENT_ROWS, PARSING, SQLITE_WRITES
 from bench.stats import median
+from event_service.adapters.settings import Settings
+
+LIGHT_JOB_RATE: float = Settings.model_fields["light_job_rate"].default
+"""The service's default cap on light jobs started per second, all workers together."""
 
 
 def _s(seconds: float) -> str:
@@ -455,6 +459,12 @@ def markdown(r: dict[str, Any]) -> str:
         f"({_x(q['process_vs_noop_throughput'])}). The no-op worker is a process of its own; the service's worker "
         "shares the API process, which also answers the POSTs. Of that process's interpreter samples during the "
         f"run: {_split(q['profile_throughput']['split'])}."
+        + (
+            f" Server A keeps the default job rate limit, {LIGHT_JOB_RATE:.0f} light jobs/s for all workers "
+            "(`LIGHT_JOB_RATE`): this figure is that cap, not the worker's speed, which (h) measures without it."
+            if q["process_jobs_per_s"] >= 0.9 * LIGHT_JOB_RATE
+            else ""
+        )
     )
     if "memory" in r:
         add(_memory_bullet(r["memory"]))
