@@ -7,7 +7,7 @@ Sizes come from the environment (defaults in brackets):
   BENCH_HTTP_SECONDS [3]      seconds per HTTP load round
   BENCH_HTTP_ROUNDS [5]       rounds per server, each /health then /metrics (ratios: median of the rounds')
   BENCH_QUEUE_BATCHES [40]    1-row batches for the process -> visible latency (at least 30)
-  BENCH_QUEUE_JOBS [200]      jobs for the throughput runs
+  BENCH_QUEUE_JOBS [200]      jobs for the throughput runs (the in-process queue and the worker scaling runs)
   BENCH_QUICK=1               a smoke run: 100k rows, small sizes, results written under .bench/quick/
   BENCH_OUT [docs]            where benchmarks.md/.json/.png go
 """
@@ -26,11 +26,21 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import memory_runs, pool_runs, profiles, report, service_runs, store_runs, summarize_runs
+from bench import (
+    memory_runs,
+    pool_runs,
+    profiles,
+    report,
+    service_runs,
+    store_runs,
+    summarize_runs,
+    worker_scaling_runs,
+)
 from bench.data import events_file, sha256_of
 from bench.procs import EVENT_SERVICE, Server
 
 ROOT = Path(__file__).resolve().parent.parent
+SCALING_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,11 @@ def main() -> int:
 
     log("(g) the embedded SQLite store: an upload with event_id vs raw executemany, 4x rows, /health meanwhile")
     results["store"] = store_runs.run(path, config.rows, log)
+
+    log("(h) job throughput on the SQLite store: two `event-service worker` processes against one")
+    # At least 5 rounds: a round times only a fraction of a second of work.
+    rounds = config.repeats if config.quick else max(config.repeats, SCALING_ROUNDS)
+    results["scaling"] = worker_scaling_runs.run(config.queue_jobs, rounds, log)
 
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["duration_s"] = time.monotonic() - started

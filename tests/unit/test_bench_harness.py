@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bench import framing_runs
 from bench.data import EVENT_TYPES, events_file, sha256_of, tiny_csv, write_events
 from bench.framing_runs import frame_and_parse, variants
+from bench.health_probe import probe
 from bench.memory_runs import first_rows, growth_figures, growth_ratio, ingest_file
 from bench.profiles import EVENT_ROWS, PARSING, SQLITE_WRITES, read_raw, summarise, upload_categories
 from bench.stats import percentile
 from bench.store_runs import raw_executemany, with_event_ids
 from bench.summarize_runs import DEFAULT, contender_commands
+from bench.worker_scaling_runs import DAYS as SCALING_DAYS
+from bench.worker_scaling_runs import ROWS_PER_BATCH, scaling_batch
 
 from event_service.domain import TimestampBounds, parse_timestamp, utc_day
 
@@ -141,3 +148,50 @@ def test_the_framing_variants_hold_the_same_rows_and_frame_and_parse_alike(tmp_p
     results = framing_runs.run(paths, 1, lambda line: None)
     assert {name: result["rows"] for name, result in results.items()} == dict.fromkeys(paths, 2_000)
     assert all(0 < result["framing_share"] < 1 for result in results.values())
+
+
+def test_scaling_batches_are_distinct_valid_and_counted_on_two_shared_days() -> None:
+    bounds = TimestampBounds.around(datetime.now(UTC))
+    files = [scaling_batch(index) for index in range(50)]
+    assert len({data for data, _ in files}) == 50
+    for data, counts in files:
+        lines = data.decode().splitlines()
+        assert lines[0] == "user_id,event_type,timestamp"
+        seen: Counter[tuple[str, str]] = Counter()
+        for line in lines[1:]:
+            _, event_type, timestamp = line.split(",")
+            seen[(utc_day(parse_timestamp(timestamp, bounds)), event_type)] += 1
+        assert seen == counts
+        assert sum(counts.values()) == ROWS_PER_BATCH
+        assert len({day for day, _ in counts}) == 2
+        assert {day for day, _ in counts} <= set(SCALING_DAYS)
+
+
+def test_the_health_prober_times_every_probe_until_stopped() -> None:
+    class Health(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the prober's one connection expects
+
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/health" else 404)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    stop = threading.Event()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/health"
+        threading.Timer(0.3, stop.set).start()
+        began = time.time()
+        result = probe(url, 0.01, stop)
+    finally:
+        server.shutdown()
+    assert len(result["latencies_ms"]) == len(result["sent_at"]) >= 5
+    assert all(latency > 0 for latency in result["latencies_ms"])
+    assert result["sent_at"] == sorted(result["sent_at"])
+    assert began <= result["sent_at"][0] <= result["sent_at"][-1] <= time.time()
