@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import median
-from event_service.adapters.redis.job_queue import processing_job_key
+from event_service.adapters.redis.job_queue import job_key
 from event_service.adapters.settings import QUEUE_NAME
+from event_service.application.jobs import ProcessBatchJob
 
 Log = Callable[[str], None]
 ROWS_PER_BATCH = 10
@@ -108,7 +109,7 @@ async def _request_processing(session: Any, base_url: str, batch_ids: list[str])
         async with gate, session.post(f"{base_url}/batches/{batch_id}/process") as answer:
             if answer.status != 202:
                 raise RuntimeError(f"process answered {answer.status}: {await answer.text()}")
-            return processing_job_key(batch_id)
+            return job_key(ProcessBatchJob(batch_id))
 
     return list(await asyncio.gather(*(request(batch_id) for batch_id in batch_ids)))
 
