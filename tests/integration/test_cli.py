@@ -101,7 +101,7 @@ def test_summarize_uses_every_cpu_by_default(
 ) -> None:
     sizes: list[int] = []
 
-    def inline_pool(workers: int) -> compute.InlinePool:
+    def inline_pool(workers: int, *, start_method: str) -> compute.InlinePool:
         sizes.append(workers)
         return compute.InlinePool()
 

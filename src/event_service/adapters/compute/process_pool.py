@@ -29,14 +29,21 @@ def _parse_encoded(chunk: bytes, header: Header, bounds: TimestampBounds, keep_e
 
 
 class ProcessPool:
-    def __init__(self, workers: int, in_flight_per_worker: int = 2) -> None:
+    def __init__(self, workers: int, in_flight_per_worker: int = 2, *, start_method: str = "forkserver") -> None:
         # forkserver: forking a process that runs an event loop and database clients is unsafe. The server
-        # preloads the domain, so each worker starts with the parser already imported.
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["event_service.domain"])
+        # preloads the domain, so each worker starts with the parser already imported. "fork" is for a process
+        # that runs neither yet, such as the offline `summarize` before its event loop: its workers are forked
+        # here and now, with everything the caller imported, so none pays for an interpreter of its own.
+        self._context = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            self._context.set_forkserver_preload(["event_service.domain"])
         self._workers = workers
         self._executor = self._new_executor()
         self._max_in_flight = workers * in_flight_per_worker
+        if start_method == "fork":
+            # The executor forks all its workers at its first call when it forks (it may not start them later,
+            # from its own threads): a call that does nothing starts them before the caller starts any thread.
+            self._executor.submit(int).result()
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self._workers, mp_context=self._context)
