@@ -24,9 +24,12 @@ BAD_ROWS = b"u1,signup,not-a-time\n,signup,2025-11-13T00:00:00Z\nu2,purchase,202
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_summarize_prints_exact_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str) -> None:
-    path = tmp_path / "events.csv.gz"
-    path.write_bytes(gzip.compress(SEED_CSV + BAD_ROWS))
+@pytest.mark.parametrize("name", ["events.csv.gz", "events.csv"])
+def test_summarize_prints_exact_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(SEED_CSV + BAD_ROWS) if name.endswith(".gz") else SEED_CSV + BAD_ROWS)
     assert main(["summarize", str(path), "--workers", workers]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "rows_total": 153,
@@ -101,7 +104,7 @@ def test_summarize_uses_every_cpu_by_default(
 ) -> None:
     sizes: list[int] = []
 
-    def inline_pool(workers: int) -> compute.InlinePool:
+    def inline_pool(workers: int, *, start_method: str) -> compute.InlinePool:
         sizes.append(workers)
         return compute.InlinePool()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import os
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -70,11 +71,47 @@ def _blocks(file: BinaryIO, gzipped: bool, limit: int) -> Iterator[bytes]:
         raise UnreadableUpload(f"the gzip stream is corrupt: {exc}") from exc
 
 
-async def read_chunks(file: BinaryIO, gzipped: bool, limit: int, chunk_bytes: int) -> AsyncIterator[bytes]:
-    """Record-aligned chunks of the (decompressed) file, read off the event loop so the server keeps answering."""
+class FileChunk(bytes):
+    """A chunk that also says where it lies in a file on disk, so that a parser process can read it from there
+    rather than receive it through a pipe. ``version`` is the file's (inode, size, mtime) when it was read: the
+    reader refuses a file that has changed since."""
+
+    path: str
+    offset: int
+    version: tuple[int, int, int]
+
+    def __new__(cls, data: bytes, path: str, offset: int, version: tuple[int, int, int]) -> FileChunk:
+        chunk = super().__new__(cls, data)
+        chunk.path, chunk.offset, chunk.version = path, offset, version
+        return chunk
+
+    def tail(self, rest: bytes) -> FileChunk:
+        """``rest``, the end of this chunk, located."""
+        return FileChunk(rest, self.path, self.offset + len(self) - len(rest), self.version)
+
+
+def file_version(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+async def read_chunks(
+    file: BinaryIO, gzipped: bool, limit: int, chunk_bytes: int, *, located: bool = False
+) -> AsyncIterator[bytes]:
+    """Record-aligned chunks of the (decompressed) file, read off the event loop so the server keeps answering.
+
+    ``located``: chunks of a plain file opened from a path are FileChunks.
+    """
     chunks = iter_record_chunks(_blocks(file, gzipped, limit), chunk_bytes)
+    path = getattr(file, "name", None)
+    if not located or gzipped or not isinstance(path, str):
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            yield chunk
+        return
+    version = file_version(os.fstat(file.fileno()))
+    offset = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-        yield chunk
+        yield FileChunk(chunk, path, offset, version)
+        offset += len(chunk)
 
 
 async def validate_csv(
@@ -97,6 +134,8 @@ async def validate_csv(
         raise NoDataRows("the file is empty; expected a header and at least one data row")
     header_record, rest = split_first_record(first)
     header = parse_header(header_record)
+    if isinstance(first, FileChunk):
+        rest = first.tail(rest)
 
     # The chunks in flight in the pool, kept for the rare one the type cap must parse again. The pool yields in
     # input order, so the oldest kept is the one each result came from.

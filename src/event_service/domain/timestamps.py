@@ -18,7 +18,7 @@ EPOCH_MS_THRESHOLD = 10**11
 DEFAULT_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 DEFAULT_FUTURE_TOLERANCE = timedelta(hours=24)
 MS_PER_DAY = 86_400_000
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class TimestampBounds(msgspec.Struct, frozen=True):
@@ -99,7 +99,7 @@ def utc_day(ms: int) -> str:
     day_number = ms // MS_PER_DAY
     name = _day_names.get(day_number)
     if name is None:
-        name = date.fromordinal(_EPOCH_ORDINAL + day_number).isoformat()
+        name = date.fromordinal(EPOCH_ORDINAL + day_number).isoformat()
         _day_names[day_number] = name
     return name
 

@@ -147,8 +147,10 @@ def _summarize(path: Path, workers: int, errors_path: Path | None, strict: bool)
     from event_service.domain import DomainError, RowError
     from event_service.entrypoints.progress import FileProgress
 
-    # One worker parses in this process: a pool of one would only add the cost of shipping chunks to it.
-    pool = build_pool(workers if workers > 1 else 0)
+    # One worker parses in this process: a pool of one would only add the cost of shipping chunks to it. Workers
+    # forked from this process, before it starts a thread or an event loop, start with the parser already imported,
+    # where a fresh interpreter each would take longer to start than its share of a large file takes to count.
+    pool = build_pool(workers if workers > 1 else 0, start_method="fork" if sys.platform == "linux" else "forkserver")
     try:
         with path.open("rb") as file, ExitStack() as outputs:
             on_errors = None
