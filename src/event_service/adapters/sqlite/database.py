@@ -1,17 +1,24 @@
 """One SQLite file in WAL mode, used from asyncio without blocking the event loop.
 
 All writes go through one connection on one dedicated thread, each unit of work in its own ``BEGIN IMMEDIATE``
-transaction: writers in this process queue up behind each other instead of contending for SQLite's file lock, and
-writers in other processes sharing the file wait for it through ``busy_timeout``. Reads run on a small pool of
+transaction: writers in this process queue up behind each other instead of contending for SQLite's file lock.
+Writers in other processes sharing the file (``api`` and ``worker`` processes on one machine) take turns on an
+advisory lock file first: the kernel wakes the next one the moment a transaction ends, where SQLite's own busy
+handler polls with sleeps that grow to 100 ms, so one process could wait out many short transactions of another
+(two workers drained a queue at 0.97x one in such a round). ``busy_timeout`` still covers other programs (a backup).
+Reads run on a small pool of
 threads, each with its own connection; WAL lets them read while a write is under way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -41,6 +48,7 @@ class SqliteDatabase:
         self._writer_executor: ThreadPoolExecutor | None = None
         self._reader_executor: ThreadPoolExecutor | None = None
         self._writer: sqlite3.Connection | None = None
+        self._turns: int | None = None
         self._local = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -54,9 +62,11 @@ class SqliteDatabase:
         if self._writer is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._turns = os.open(self.path.with_name(self.path.name + ".writer-lock"), os.O_RDWR | os.O_CREAT, 0o600)
         writer = _connect(self.path)
         writer.execute("PRAGMA journal_mode = WAL")
-        migrate(writer)
+        with self._turn():
+            migrate(writer)
         self._writer = writer
         self._writer_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._reader_executor = ThreadPoolExecutor(max_workers=self._readers, thread_name_prefix="sqlite-reader")
@@ -74,6 +84,9 @@ class SqliteDatabase:
             self._reader_connections.clear()
         self._writer.close()
         self._writer = None
+        if self._turns is not None:
+            os.close(self._turns)
+            self._turns = None
         self._local = threading.local()
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -96,14 +109,25 @@ class SqliteDatabase:
         assert connection is not None
         # IMMEDIATE takes the write lock up front, so a transaction that reads then writes never has to be
         # retried because another process wrote in between.
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with self._turn():
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
         return result
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn to write, among the processes of this service sharing the file."""
+        assert self._turns is not None
+        fcntl.flock(self._turns, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._turns, fcntl.LOCK_UN)
 
     def _snapshot(self, work: Callable[[sqlite3.Connection], T]) -> T:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
