@@ -239,7 +239,9 @@ def _scaling_section(scaling: dict[str, Any], cpus: int) -> list[str]:
         "transaction (its status twice, its contribution, one recompute per day it touches), so the writes of "
         "all workers together set a ceiling that more workers cannot lift. A transaction holds the lock while "
         "its thread also waits for its own process's GIL between statements, which lengthens every hold when "
-        "the worker's event loop is busy.",
+        "the worker's event loop is busy. The processes take turns on an advisory lock file before SQLite's "
+        "lock: with SQLite's own busy wait, which sleeps up to 100 ms between tries, one of the two workers "
+        "often sat idle for much of this short queue (rounds as low as 0.97x, one worker taking 179 of 220 jobs).",
     ]
     free = cpus - cpu(two, "run_cpu_per_s") - cpu(two, "other_cpu_per_s")
     if free < 1.6:
