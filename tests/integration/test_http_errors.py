@@ -96,7 +96,13 @@ async def test_idempotency_key_reused_for_other_bytes_is_422(client: AsyncTestCl
 
 @pytest.mark.parametrize(
     ("query", "fragment"),
-    [("", "required"), ("?date=2025-13-01", "YYYY-MM-DD"), ("?date=yesterday", "YYYY-MM-DD"), ("?date=20251113", "")],
+    [
+        ("", "required"),
+        ("?date=2025-13-01", "YYYY-MM-DD"),
+        ("?date=yesterday", "YYYY-MM-DD"),
+        ("?date=20251113", ""),
+        ("?date=2025-W46-4", "YYYY-MM-DD"),
+    ],
 )
 async def test_metrics_date_is_validated(client: AsyncTestClient, query: str, fragment: str) -> None:
     response = await client.get(f"/metrics{query}")

@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = None
     redis_timeout: float = Field(
-        3.0, ge=1.5, description="seconds to connect to Redis or wait for one reply; above the worker's blocking dequeue"
+        3.0,
+        ge=1.5,
+        description="seconds to connect to Redis or wait for one reply; above the worker's blocking dequeue",
     )
     mongodb_timeout_ms: int = Field(
         3000, ge=100, description="milliseconds to find a MongoDB server, connect to it, or wait for one reply"

@@ -157,7 +157,7 @@ def quick_count(
 def _wholly_within(day: str, bounds: TimestampBounds) -> bool:
     """Whether ``day`` is a calendar day written ``YYYY-MM-DD`` whose every instant is within ``bounds``."""
     date = calendar_day(day)
-    if date is None or date.isoformat() != day:  # calendar_day also reads an ISO week date, 2025-W46-4
+    if date is None:
         return False
     first_ms = (date.toordinal() - EPOCH_ORDINAL) * MS_PER_DAY
     return bounds.earliest_ms <= first_ms and first_ms + MS_PER_DAY - 1 <= bounds.latest_ms
