@@ -159,8 +159,11 @@ class ThreadedTcpProxy:
         self._loop.close()
 
 
-async def start_worker_process(redis_url: str, **settings: str) -> asyncio.subprocess.Process:
-    """`event-service worker` in a child process on the tests' Redis, with its output piped; no MongoDB, no token."""
+async def start_worker_process(
+    redis_url: str, output: int = asyncio.subprocess.PIPE, **settings: str
+) -> asyncio.subprocess.Process:
+    """`event-service worker` in a child process on the tests' Redis, its output piped (or sent to ``output``); no
+    MongoDB, no token."""
     env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
     env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json", **settings})
     return await asyncio.create_subprocess_exec(
@@ -169,6 +172,6 @@ async def start_worker_process(redis_url: str, **settings: str) -> asyncio.subpr
         "event_service.entrypoints.cli",
         "worker",
         env=env,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=output,
         stderr=asyncio.subprocess.STDOUT,
     )

@@ -6,8 +6,6 @@ Reprocessing jobs are heavy and need no uploaded data: the two worker processes 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from datetime import date, timedelta
 
 from saq import Status
@@ -15,26 +13,15 @@ from saq.queue.redis import RedisQueue
 
 from event_service.adapters.redis import job_key
 from event_service.application.jobs import ReprocessDayJob
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, start_worker_process
 
 RATE = 10
 JOBS = 20
 
 
 async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_url: str, producer: RedisQueue) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URL", "ADMIN_TOKEN"}}
-    env.update({"REDIS_URL": redis_url, "LOG_FORMAT": "json", "HEAVY_JOB_RATE": str(RATE)})
     workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "event_service.entrypoints.cli",
-            "worker",
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        for _ in range(2)
+        await start_worker_process(redis_url, asyncio.subprocess.DEVNULL, HEAVY_JOB_RATE=str(RATE)) for _ in range(2)
     ]
     try:
         await eventually(producer.info, lambda info: len(info["workers"]) == 2, within=30)

@@ -11,7 +11,7 @@ from event_service.application.csv_stream import digest, read_chunks, validate_c
 from event_service.application.errors import ClaimLost, DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
 from event_service.application.event_type_cap import EventTypeCap
 from event_service.application.ports import BatchRepository, Clock, ComputePool, EventRepository, IdGenerator
-from event_service.domain import Batch, BatchStatus, IngestReport, ParsedChunk, RowError, TimestampBounds
+from event_service.domain import Batch, BatchStatus, IngestReport, ParsedChunk, RowError, TimestampBounds, report_fields
 from event_service.domain.framing import DEFAULT_CHUNK_BYTES
 from event_service.domain.timestamps import DEFAULT_EARLIEST, DEFAULT_FUTURE_TOLERANCE
 
@@ -84,12 +84,7 @@ class IngestUpload:
             sha256=sha256,
             size_bytes=size,
             status=BatchStatus.INGESTING,
-            rows_total=0,
-            rows_accepted=0,
-            rows_rejected=0,
-            errors_total=0,
-            first_errors=[],
-            counts={},
+            **report_fields(IngestReport()),
             created_at=now,
             updated_at=now,
             idempotency_key=upload.idempotency_key,

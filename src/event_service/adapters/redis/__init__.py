@@ -1,6 +1,6 @@
 """Redis adapters: the SAQ job queue, the dead-letter store, the job rate limiter and the daily totals cache."""
 
-from event_service.adapters.redis.dead_letters import RedisDeadLetterStore
+from event_service.adapters.redis.dead_letters import DeadLetterRecord, RedisDeadLetterStore
 from event_service.adapters.redis.health import RedisHealth
 from event_service.adapters.redis.job_queue import (
     PROCESS_BATCH,
@@ -22,6 +22,7 @@ __all__ = [
     "REDIS_OUTAGES",
     "REPROCESS_DAY",
     "REPROCESS_YESTERDAY",
+    "DeadLetterRecord",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",
     "RedisHealth",

@@ -19,8 +19,9 @@ from event_service.adapters.redis.job_queue import job_message, saq_call
 from event_service.application.ports import DeadLetter, DeadLetterCounts
 
 
-class StoredDeadLetter(msgspec.Struct, frozen=True):
-    """An entry as Redis keeps it: its job as the SAQ function and kwargs that run it."""
+class DeadLetterRecord(msgspec.Struct, frozen=True):
+    """A dead letter with its job written as the SAQ function and kwargs that run it: how Redis keeps it, and how
+    the admin API shows it."""
 
     id: str
     job_key: str
@@ -31,23 +32,22 @@ class StoredDeadLetter(msgspec.Struct, frozen=True):
     failed_at: datetime
     traceback_tail: str | None = None
     first_failed_at: datetime | None = None
+    """When the job's first attempt failed (equal to ``failed_at`` for a job that failed once)."""
+
+    @classmethod
+    def of(cls, entry: DeadLetter) -> DeadLetterRecord:
+        function, kwargs = saq_call(entry.job)
+        fields = msgspec.structs.asdict(entry)
+        del fields["job"]
+        return cls(function=function, kwargs=kwargs, **fields)
+
+    def entry(self) -> DeadLetter:
+        fields = msgspec.structs.asdict(self)
+        job = job_message(fields.pop("function"), fields.pop("kwargs"))
+        return DeadLetter(job=job, **fields)
 
 
-_decoder = msgspec.json.Decoder(StoredDeadLetter)
-
-
-def _encode(entry: DeadLetter) -> bytes:
-    function, kwargs = saq_call(entry.job)
-    fields = msgspec.structs.asdict(entry)
-    del fields["job"]
-    return msgspec.json.encode(StoredDeadLetter(function=function, kwargs=kwargs, **fields))
-
-
-def _decode(raw: bytes) -> DeadLetter:
-    stored = _decoder.decode(raw)
-    fields = msgspec.structs.asdict(stored)
-    job = job_message(fields.pop("function"), fields.pop("kwargs"))
-    return DeadLetter(job=job, **fields)
+_decoder = msgspec.json.Decoder(DeadLetterRecord)
 
 
 _PRUNE_FUNCTION = """
@@ -113,7 +113,12 @@ class RedisDeadLetterStore:
     async def add(self, queue: str, entry: DeadLetter) -> bool:
         dropped = await self._add(
             keys=list(self._keys(queue)),
-            args=[*self._limits(), entry.id, _encode(entry), repr(entry.failed_at.timestamp())],
+            args=[
+                *self._limits(),
+                entry.id,
+                msgspec.json.encode(DeadLetterRecord.of(entry)),
+                repr(entry.failed_at.timestamp()),
+            ],
         )
         return int(dropped) >= 0
 
@@ -127,12 +132,12 @@ class RedisDeadLetterStore:
         if not ids:
             return [], total
         raw = await cast("Awaitable[list[bytes | None]]", self._redis.hmget(entries, ids))
-        return [_decode(item) for item in raw if item is not None], total
+        return [_decoder.decode(item).entry() for item in raw if item is not None], total
 
     async def get(self, queue: str, entry_id: str) -> DeadLetter | None:
         await self._prune_expired(queue)
         raw = await cast("Awaitable[bytes | None]", self._redis.hget(self._keys(queue)[0], entry_id))
-        return None if raw is None else _decode(raw)
+        return None if raw is None else _decoder.decode(raw).entry()
 
     async def remove(self, queue: str, entry_id: str) -> bool:
         entries, order, _ = self._keys(queue)

@@ -8,6 +8,7 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
+from event_service.adapters.redis import DeadLetterRecord
 from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.guards import admin_guard
 from event_service.entrypoints.http.openapi import (
@@ -23,7 +24,7 @@ from event_service.entrypoints.http.openapi import (
     failures,
 )
 from event_service.entrypoints.http.paging import Offset
-from event_service.entrypoints.http.schemas import DeadLetterBody, DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
+from event_service.entrypoints.http.schemas import DeadLettersBody, PurgedBody, QueuesBody, RetriedBody
 
 
 class QueueController(Controller):
@@ -61,7 +62,7 @@ class QueueController(Controller):
             total=total,
             offset=offset,
             limit=limit,
-            failed_jobs=[DeadLetterBody.of(entry) for entry in entries],
+            failed_jobs=[DeadLetterRecord.of(entry) for entry in entries],
         )
 
     @get(
@@ -73,8 +74,8 @@ class QueueController(Controller):
     )
     async def dead_letter(
         self, use_cases: UseCasesDependency, name: FromPath[str], entry_id: FromPath[str]
-    ) -> DeadLetterBody:
-        return DeadLetterBody.of(await use_cases.dead_letters.get(name, entry_id))
+    ) -> DeadLetterRecord:
+        return DeadLetterRecord.of(await use_cases.dead_letters.get(name, entry_id))
 
     @post(
         "/{name:str}/dlq/{entry_id:str}/retry",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar.params import Body
 
-from event_service.adapters.redis import saq_call
+from event_service.adapters.redis import DeadLetterRecord
 from event_service.application.list_queues import QueueOverview
-from event_service.application.ports import DeadLetter
 from event_service.domain import Batch, BatchStatus, DailyCounts, RowError, StatusChange
 
 
@@ -156,34 +155,12 @@ class MetricsRangeBody(msgspec.Struct):
     days: list[DayMetrics]
 
 
-class DeadLetterBody(msgspec.Struct):
-    """A job that failed for good: its SAQ function and kwargs, why it failed, and when."""
-
-    id: str
-    job_key: str
-    function: str
-    kwargs: dict[str, Any]
-    reason: str
-    attempts: int
-    failed_at: datetime
-    traceback_tail: str | None = None
-    first_failed_at: datetime | None = None
-    """When the job's first attempt failed (equal to ``failed_at`` for a job that failed once)."""
-
-    @classmethod
-    def of(cls, entry: DeadLetter) -> DeadLetterBody:
-        function, kwargs = saq_call(entry.job)
-        fields = msgspec.structs.asdict(entry)
-        del fields["job"]
-        return cls(function=function, kwargs=kwargs, **fields)
-
-
 class DeadLettersBody(msgspec.Struct):
     queue: str
     total: int
     offset: int
     limit: int
-    failed_jobs: list[DeadLetterBody]
+    failed_jobs: list[DeadLetterRecord]
 
 
 class HealthBody(msgspec.Struct):
