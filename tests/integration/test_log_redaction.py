@@ -13,7 +13,6 @@ import structlog
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.settings import load_settings
 from event_service.entrypoints.bootstrap import bootstrap
-from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.logging import configure_logging
 
 PASSWORD = "s3cret-Pa55"
@@ -52,15 +51,6 @@ async def test_the_backends_line_shows_redis_url_without_its_password(json_logs:
     backends = next(line for line in lines if line["event"] == "backends")
     assert backends["redis_url"] == redis_url.replace("redis://", "redis://default:***@")
     assert not [line for line in lines if PASSWORD in json.dumps(line)]
-
-
-async def test_the_generated_admin_token_is_still_shown_once(json_logs: io.StringIO) -> None:
-    # Only the all-in-one default (embedded valkey, SQLite, worker in process) invents a token.
-    service = bootstrap(load_settings(redis_url=None, mongodb_url=None), compute=InlinePool())
-    app = create_app(service)
-    await service.close()
-    generated = [line for line in _lines(json_logs) if line["event"] == "admin.token_generated"]
-    assert [line["admin_token"] for line in generated] == [app.state.admin_token]
 
 
 def test_passwords_in_urls_and_secret_keys_are_redacted_everywhere(json_logs: io.StringIO) -> None:

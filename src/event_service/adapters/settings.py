@@ -123,11 +123,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def embedded(self) -> bool:
-        """No MongoDB server: the store is the SQLite file in DATA_DIR, shared by the processes of one machine."""
-        return self.mongodb_url is None
-
-    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "event-service.sqlite3"
 

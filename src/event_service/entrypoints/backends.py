@@ -65,8 +65,9 @@ class RedisBackend:
 
     def adopt(self, queue: ServiceQueue) -> ServiceQueue:
         """Another queue object on this queue (a worker's own connection): jobs it enqueues (cron runs) get the same
-        retry policy."""
+        retry policy, and are counted."""
         self.job_queue.policy.attach(queue)
+        queue.on_enqueued = self.queue.on_enqueued
         return queue
 
     @property

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 
 def _serve(settings: Settings, *, with_worker: bool) -> None:
-    import os
-
     from granian.constants import Interfaces
     from granian.server import Server
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -21,7 +20,7 @@ from saq import CronJob, Job, Status, Worker
 from saq.types import Context, PartialTimersDict
 
 from event_service.adapters.redis import PROCESS_BATCH, REPROCESS_DAY, ServiceQueue, job_message
-from event_service.adapters.settings import QUEUE_NAME, Settings
+from event_service.adapters.settings import QUEUE_NAME
 from event_service.application.errors import PermanentError
 from event_service.application.job_outcomes import JobFailure
 from event_service.application.jobs import batch_of
@@ -34,6 +33,10 @@ log = structlog.get_logger(__name__)
 
 _TRACEBACK_LINES = 12
 DEQUEUE_TIMEOUT = 0.25
+"""A blocking dequeue that returns four times a second instead of never: a stopping worker waits at most that long
+for its idle job slots (each in a dequeue that must end, not be cancelled, or a job it took would be stranded), and
+no Redis client stays blocked on the queue (taking jobs nobody runs) after its worker is gone. Idle, a slot costs
+Redis four cheap calls a second."""
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -54,15 +57,13 @@ def job_function(function: JobFunction) -> JobFunction:
         job = ctx["job"]
         try:
             return await function(ctx, **kwargs)
-        except PermanentError:
+        except BaseException as failure:
+            # Also an attempt cut short by its timeout (the task is cancelled). SAQ saves the job after this, so the
+            # note travels with it to the next attempt.
             _use_cases(ctx).job_outcomes.note_failure(job.meta)
-            # No attempts left: SAQ finishes the job as failed, and after_process dead-letters it.
-            job.retries = job.attempts
-            raise
-        except BaseException:
-            # Transient; also an attempt cut short by its timeout (the task is cancelled). SAQ saves the job
-            # after this, so the note travels with it to the next attempt.
-            _use_cases(ctx).job_outcomes.note_failure(job.meta)
+            if isinstance(failure, PermanentError):
+                # No attempts left: SAQ finishes the job as failed, and after_process dead-letters it.
+                job.retries = job.attempts
             raise
 
     return run
@@ -210,57 +211,33 @@ class ServiceWorker(Worker):
         await super().stop()
 
 
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What every SAQ worker of this service runs, whether standalone or inside the API process."""
-
-    concurrency: int
-    sweep_interval: int
-    shutdown_grace: int
-    reprocess_cron: str
-    dequeue_timeout: float = DEQUEUE_TIMEOUT
-    """A blocking dequeue that returns four times a second instead of never: a stopping worker waits at most that
-    long for its idle job slots (each in a dequeue that must end, not be cancelled, or a job it took would be
-    stranded), and no Redis client stays blocked on the queue (taking jobs nobody runs) after its worker is gone.
-    Idle, a slot costs Redis four cheap calls a second."""
-
-    @classmethod
-    def of(cls, settings: Settings) -> WorkerSpec:
-        return cls(
-            concurrency=settings.worker_concurrency,
-            sweep_interval=settings.worker_sweep_interval,
-            shutdown_grace=settings.worker_shutdown_grace,
-            reprocess_cron=settings.reprocess_cron,
-        )
-
-    def build(self, service: Service, queue: ServiceQueue, *, handle_signals: bool) -> ServiceWorker:
-        async def startup(ctx: Context) -> None:
-            await service.start()
-            ctx["use_cases"] = service.use_cases  # type: ignore[typeddict-unknown-key]
-            queue.on_given_up = functools.partial(_given_up_by_sweep, service.use_cases)
-
-        worker = ServiceWorker(
-            queue,
-            [(PROCESS_BATCH, process_batch), (REPROCESS_DAY, reprocess_day)],
-            # Unique: one key for the whole queue, so N workers schedule it once.
-            cron_jobs=[CronJob(reprocess_yesterday, cron=self.reprocess_cron)],
-            concurrency=self.concurrency,
-            # A cast: SAQ's PartialTimersDict inherits its keys as required, though the worker takes any of them.
-            timers=cast("PartialTimersDict", {"sweep": self.sweep_interval}),
-            # A deploy's SIGTERM lets running jobs finish for this long before cancelling (and re-queueing) them.
-            shutdown_grace_period_s=self.shutdown_grace,
-            dequeue_timeout=self.dequeue_timeout,
-            startup=[startup],
-            before_process=[before_process],
-            after_process=[after_process],
-        )
-        if not handle_signals:
-            # Inside the API process the server handles the signals and stops the worker on shutdown.
-            worker.SIGNALS = []
-        return worker
-
-
 def build_worker(service: Service, queue: ServiceQueue | None = None, *, handle_signals: bool = True) -> ServiceWorker:
-    """A worker on the service's queue, or on ``queue`` (its own Redis connection) with the same retry policy."""
+    """What every SAQ worker of this service runs, standalone or inside the API process (``handle_signals=False``:
+    the server handles them and stops the worker on shutdown), on the service's queue or on ``queue`` (a queue
+    object of its own Redis connection)."""
     queue = service.redis.queue if queue is None else service.redis.adopt(queue)
-    return WorkerSpec.of(service.settings).build(service, queue, handle_signals=handle_signals)
+    settings = service.settings
+
+    async def startup(ctx: Context) -> None:
+        await service.start()
+        ctx["use_cases"] = service.use_cases  # type: ignore[typeddict-unknown-key]
+        queue.on_given_up = functools.partial(_given_up_by_sweep, service.use_cases)
+
+    worker = ServiceWorker(
+        queue,
+        [(PROCESS_BATCH, process_batch), (REPROCESS_DAY, reprocess_day)],
+        # Unique: one key for the whole queue, so N workers schedule it once.
+        cron_jobs=[CronJob(reprocess_yesterday, cron=settings.reprocess_cron)],
+        concurrency=settings.worker_concurrency,
+        # A cast: SAQ's PartialTimersDict inherits its keys as required, though the worker takes any of them.
+        timers=cast("PartialTimersDict", {"sweep": settings.worker_sweep_interval}),
+        # A deploy's SIGTERM lets running jobs finish for this long before cancelling (and re-queueing) them.
+        shutdown_grace_period_s=settings.worker_shutdown_grace,
+        dequeue_timeout=DEQUEUE_TIMEOUT,
+        startup=[startup],
+        before_process=[before_process],
+        after_process=[after_process],
+    )
+    if not handle_signals:
+        worker.SIGNALS = []
+    return worker

@@ -22,9 +22,6 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[
 """``user:password@`` after a URL scheme: what REDIS_URL and MONGODB_URL carry when a server wants a password."""
 
 _SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "admin_token", "authorization", "cookie"})
-_SHOWN_ON_PURPOSE = frozenset({("admin.token_generated", "admin_token")})
-"""(event, key) pairs whose secret is the point of the line: the generated admin token is shown once, at start-up,
-because it is the only way the operator learns it."""
 
 REDACTED = "***"
 
@@ -42,9 +39,8 @@ def _redact(value: Any) -> Any:
 def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """Passwords in URLs, in any value (the message and a formatted traceback included), and the values of
     secret-named keys, except where a line exists to show one."""
-    event = event_dict.get("event")
     for key, value in event_dict.items():
-        if key.lower() in _SECRET_KEYS and (event, key) not in _SHOWN_ON_PURPOSE:
+        if key.lower() in _SECRET_KEYS:
             event_dict[key] = REDACTED
         else:
             event_dict[key] = _redact(value)

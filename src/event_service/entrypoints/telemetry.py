@@ -7,7 +7,6 @@ keeps its own counters in prometheus-client's default registry; Prometheus sums 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, start_http_server
@@ -85,9 +84,8 @@ def record_attempt(job: Job) -> None:
     counter = {"complete": JOBS_COMPLETED, "queued": JOBS_RETRIED, "failed": JOBS_FAILED}.get(outcome)
     if counter is not None:
         counter.labels(job.function).inc()
-    if job.started:
-        # SAQ stamps ``started`` in epoch milliseconds when a worker takes the job.
-        JOB_DURATION.labels(job.function, outcome).observe(max(0.0, time.time() - job.started / 1000))
+    if (running_ms := job.duration("running")) is not None:
+        JOB_DURATION.labels(job.function, outcome).observe(max(0, running_ms) / 1000)
 
 
 def record_lost(job: Job) -> None:

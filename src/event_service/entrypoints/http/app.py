@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -57,31 +56,28 @@ def _dashboard(service: Service) -> SAQPlugin:
 def _in_process_worker(service: Service) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """Start and stop hooks that run the service's worker inside the API process (`serve`, RUN_WORKER=true)."""
     worker = build_worker(service, handle_signals=False)
-    running: list[asyncio.Task[None]] = []
+    running: asyncio.Task[None] | None = None
 
     async def start() -> None:
-        running.append(asyncio.create_task(worker.start(), name="saq-worker"))
+        nonlocal running
+        running = asyncio.create_task(worker.start(), name="saq-worker")
 
     async def stop() -> None:
         # Running jobs finish (up to WORKER_SHUTDOWN_GRACE) before the backends close.
         await worker.stop()
-        for task in running:
-            await asyncio.gather(task, return_exceptions=True)
+        if running is not None:
+            await asyncio.gather(running, return_exceptions=True)
 
     return start, stop
 
 
-def _admin_token(settings: Settings, embedded_redis: bool) -> str | None:
-    if settings.admin_token is not None:
-        return settings.admin_token.get_secret_value()
-    # Only an all-in-one process may invent the token: separate processes would each invent a different one.
-    # (`event-service serve` invents it before starting this process, and passes it in ADMIN_TOKEN.)
-    if settings.embedded and settings.run_worker and embedded_redis:
-        token = secrets.token_urlsafe(24)
-        log.warning("admin.token_generated", admin_token=token, hint="set ADMIN_TOKEN to choose one")
-        return token
-    log.warning("admin.disabled", reason="ADMIN_TOKEN is not set; admin routes answer 503 until it is")
-    return None
+def _admin_token(settings: Settings) -> str | None:
+    """ADMIN_TOKEN; `event-service serve` sets a generated one when the operator set none. The app never invents
+    one: separate API processes would each invent a different one."""
+    if settings.admin_token is None:
+        log.warning("admin.disabled", reason="ADMIN_TOKEN is not set; admin routes answer 503 until it is")
+        return None
+    return settings.admin_token.get_secret_value()
 
 
 def create_app(service: Service | None = None, settings: Settings | None = None) -> Litestar:
@@ -122,7 +118,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         state=State(
             {
                 "use_cases": service.use_cases,
-                "admin_token": _admin_token(settings, service.redis.embedded),
+                "admin_token": _admin_token(settings),
                 "readiness_timeout": settings.readiness_timeout,
             }
         ),

@@ -20,10 +20,16 @@ from event_service.entrypoints.http.admin_session import COOKIE, CSRF_HEADER, cs
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def admin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    expected: str | None = connection.app.state.admin_token
-    if expected is None:
+def admin_token(connection: ASGIConnection) -> str:
+    """The server's admin token; 503 when it has none (rather than a 401 that would hide the cause)."""
+    token: str | None = connection.app.state.admin_token
+    if token is None:
         raise ServiceUnavailableException("admin routes are disabled: ADMIN_TOKEN is not set on the server")
+    return token
+
+
+def admin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    expected = admin_token(connection)
     header = connection.headers.get("authorization")
     if header is not None:
         scheme, _sep, token = header.partition(" ")

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException, ServiceUnavailableException
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
 from event_service.entrypoints.http.admin_session import COOKIE, LIFETIME_SECONDS, Session, open_session, read_session
+from event_service.entrypoints.http.guards import admin_token
 
 
 class SignIn(msgspec.Struct):
@@ -23,13 +24,6 @@ class SessionBody(msgspec.Struct):
     expires_at: datetime | None = None
     csrf_token: str | None = None
     """Send it back in the X-CSRF-Token header with every change an admin page asks for."""
-
-
-def _admin_token(request: Request) -> str:
-    token: str | None = request.app.state.admin_token
-    if token is None:
-        raise ServiceUnavailableException("admin routes are disabled: ADMIN_TOKEN is not set on the server")
-    return token
 
 
 def _body(token: str, session: Session) -> SessionBody:
@@ -57,7 +51,7 @@ class SessionController(Controller):
         status_code=200,
     )
     async def sign_in(self, request: Request, data: JSONBody[SignIn]) -> Response[SessionBody]:
-        token = _admin_token(request)
+        token = admin_token(request)
         if not hmac.compare_digest(data.token.strip().encode(), token.encode()):
             raise NotAuthorizedException("that is not the admin token")
         session = open_session()
