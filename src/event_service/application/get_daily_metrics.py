@@ -6,27 +6,9 @@ from datetime import date, timedelta
 
 from event_service.application.errors import InvalidDateRange
 from event_service.application.ports import DailyTotalsCache, MetricsRepository
-from event_service.domain import calendar_day
 
 MAX_RANGE_DAYS = 366
 """A leap year: the longest range one request may ask for, so one answer stays small and quick."""
-
-
-def date_range(first: str, last: str) -> tuple[date, date]:
-    """The inclusive range ``first``..``last`` written as YYYY-MM-DD, or InvalidDateRange saying what is wrong."""
-    parsed = {}
-    for name, value in (("from", first), ("to", last)):
-        day = calendar_day(value)
-        if day is None:
-            raise InvalidDateRange(f"query parameter '{name}' must be a calendar day as YYYY-MM-DD, got {value!r}")
-        parsed[name] = day
-    start, end = parsed["from"], parsed["to"]
-    if start > end:
-        raise InvalidDateRange(f"'from' ({start}) is after 'to' ({end})")
-    span = (end - start).days + 1
-    if span > MAX_RANGE_DAYS:
-        raise InvalidDateRange(f"the range spans {span} days; at most {MAX_RANGE_DAYS} may be asked at once")
-    return start, end
 
 
 class GetDailyMetrics:
@@ -41,8 +23,14 @@ class GetDailyMetrics:
         return await self._cache.get_or_load(key, lambda: self._metrics.daily_totals(key))
 
     async def over(self, start: date, end: date) -> list[tuple[date, dict[str, int]]]:
-        """Every day from ``start`` to ``end`` inclusive, in order, with its totals (empty for a day with none)."""
-        days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+        """Every day from ``start`` to ``end`` inclusive, in order, with its totals (empty for a day with none);
+        InvalidDateRange for a reversed range or one longer than MAX_RANGE_DAYS."""
+        if start > end:
+            raise InvalidDateRange(f"'from' ({start}) is after 'to' ({end})")
+        span = (end - start).days + 1
+        if span > MAX_RANGE_DAYS:
+            raise InvalidDateRange(f"the range spans {span} days; at most {MAX_RANGE_DAYS} may be asked at once")
+        days = [start + timedelta(days=offset) for offset in range(span)]
         # One read per day, in turn: each goes through the cache (a near copy answers most without a round trip),
         # and reading all at once would take as many connections from the shared Redis pool as there are days.
         return [(day, await self(day)) for day in days]

@@ -6,28 +6,19 @@ from typing import Annotated
 
 from litestar import get
 from litestar.exceptions import ValidationException
-from litestar.params import QueryParameter
 
-from event_service.application.get_daily_metrics import MAX_RANGE_DAYS, date_range
-from event_service.entrypoints.http.days import parse_day
+from event_service.application.get_daily_metrics import MAX_RANGE_DAYS
+from event_service.entrypoints.http.days import day_parameter, parse_day
 from event_service.entrypoints.http.dependencies import UseCasesDependency
 from event_service.entrypoints.http.openapi import INVALID_DATE, UNAVAILABLE, DocumentedOperation, Failure, failures
 from event_service.entrypoints.http.schemas import DayMetrics, MetricsBody, MetricsRangeBody
 
-
-def _day_parameter(name: str, description: str) -> QueryParameter:
-    # Parsed by hand for clearer 400s than Litestar's, and published as what it is: a date, not a nullable string.
-    return QueryParameter(
-        name=name, description=description, schema_extra={"oneOf": None, "type": "string", "format": "date"}
-    )
-
-
-DateParameter = Annotated[str | None, _day_parameter("date", "one UTC calendar day, YYYY-MM-DD (not with from/to)")]
+DateParameter = Annotated[str | None, day_parameter("date", "one UTC calendar day, YYYY-MM-DD (not with from/to)")]
 FromParameter = Annotated[
-    str | None, _day_parameter("from", "first UTC day of a range, YYYY-MM-DD, inclusive (with `to`, not `date`)")
+    str | None, day_parameter("from", "first UTC day of a range, YYYY-MM-DD, inclusive (with `to`, not `date`)")
 ]
 ToParameter = Annotated[
-    str | None, _day_parameter("to", "last UTC day of a range, YYYY-MM-DD, inclusive (with `from`, not `date`)")
+    str | None, day_parameter("to", "last UTC day of a range, YYYY-MM-DD, inclusive (with `from`, not `date`)")
 ]
 
 _NO_DAY = Failure(
@@ -76,7 +67,7 @@ async def daily_metrics(
         raise ValidationException(_BOTH_FORMS.message)
     if first is None or last is None:
         raise ValidationException(_HALF_RANGE.message)
-    start, end = date_range(first, last)
+    start, end = parse_day(first, "from"), parse_day(last, "to")
     days = await use_cases.get_daily_metrics.over(start, end)
     return MetricsRangeBody(
         from_=start.isoformat(),
