@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 import msgspec
 
 from event_service.application.errors import DeadLetterNotFound, UnknownQueue
@@ -17,13 +15,13 @@ class DeadLetterRetried(msgspec.Struct, frozen=True):
 
 
 class DeadLetters:
-    def __init__(self, store: DeadLetterStore, submit: SubmitJob, queues: Collection[str]) -> None:
+    def __init__(self, store: DeadLetterStore, submit: SubmitJob) -> None:
         self._store = store
         self._submit = submit
-        self._queues = queues
 
     def _known(self, queue: str) -> str:
-        if queue not in self._queues:
+        """Only the queue the service enqueues on, so that a retried entry goes back to the queue it came from."""
+        if queue != self._submit.queue_name:
             raise UnknownQueue(queue)
         return queue
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from event_service.application.errors import BatchNotFound, BatchStillIngesting
+from event_service.application.errors import BatchNotFound
 from event_service.application.jobs import ProcessBatchJob
 from event_service.application.ports import BatchRepository, JobRef
 from event_service.application.submit_job import SubmitJob
@@ -30,8 +30,6 @@ class RequestProcessing:
         batch = await self._batches.get(batch_id)
         if batch is None:
             raise BatchNotFound(batch_id)
-        if batch.status is BatchStatus.INGESTING:
-            raise BatchStillIngesting(batch_id)
         if batch.status is BatchStatus.PROCESSED and not force:
             return ProcessingRequested(batch_id, BatchStatus.PROCESSED, None)
         job = await self._submit.for_batch(batch, ProcessBatchJob(batch_id))

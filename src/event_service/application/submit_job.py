@@ -6,6 +6,7 @@ both come through here.
 
 from __future__ import annotations
 
+from event_service.application.errors import BatchStillIngesting
 from event_service.application.jobs import JobMessage, batch_of
 from event_service.application.ports import BatchRepository, Clock, JobQueue, JobRef
 from event_service.domain import JOB_IN_FLIGHT, Batch, BatchStatus
@@ -27,7 +28,10 @@ class SubmitJob:
 
     async def for_batch(self, batch: Batch, job: JobMessage, key: str | None = None) -> JobRef:
         """Enqueue the job of ``batch`` as it was just read. A batch whose job is queued or running keeps its state:
-        the job's key is the batch's, so the queue hands back that job."""
+        the job's key is the batch's, so the queue hands back that job. A batch still being uploaded is refused:
+        marked enqueued, its upload would lose its claim."""
+        if batch.status is BatchStatus.INGESTING:
+            raise BatchStillIngesting(batch.id)
         if batch.status in JOB_IN_FLIGHT:
             return await self._queue.enqueue(job, key)
         # Everything is written before the enqueue: a fast worker's "processing" must never be overwritten.

@@ -142,7 +142,7 @@ def bootstrap(
         get_daily_metrics=GetDailyMetrics(metrics, redis.totals_cache),
         reprocess_day=ReprocessDay(metrics, redis.limiter, redis.totals_cache),
         schedule_reprocessing=ScheduleReprocessing(redis.job_queue, clock),
-        dead_letters=DeadLetters(redis.dead_letters, submit, {QUEUE_NAME}),
+        dead_letters=DeadLetters(redis.dead_letters, submit),
         job_outcomes=JobOutcomes(batches, redis.dead_letters, clock),
         list_queues=ListQueues({QUEUE_NAME: redis.job_queue}, redis.dead_letters),
         check_readiness=CheckReadiness(

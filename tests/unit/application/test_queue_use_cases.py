@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from event_service.application.errors import (
+    BatchStillIngesting,
     CorruptBatch,
     DeadLetterNotFound,
     PermanentError,
@@ -272,3 +273,15 @@ async def test_the_midnight_run_chooses_the_day_before_its_tick_even_when_it_run
     early = schedule.day_before(datetime(2025, 11, 17, 0, 5, tzinfo=UTC))
     assert (late, early, schedule.day_before()) == (date(2025, 11, 13), date(2025, 11, 15), date(2025, 11, 15))
     assert (await schedule(date(2025, 11, 1))).date == "2025-11-01"
+
+
+async def test_a_dead_letter_of_a_batch_still_uploading_is_not_retried_and_stays(world: World) -> None:
+    """Marked enqueued, the batch would lose its upload's claim: the refusal is SubmitJob's, for every caller."""
+    batch = (await world.upload(SEED)).batch
+    await world.batches.set_status(batch.id, BatchStatus.INGESTING, world.clock.now())
+    await world.dead_letters.add(QUEUE, dead_letter("e1", batch.id, world.clock.now()))
+    with pytest.raises(BatchStillIngesting):
+        await retry_of(world)(QUEUE, "e1")
+    assert (await world.dead_letters.get(QUEUE, "e1")) is not None
+    assert (await world.batches.get(batch.id)).status is BatchStatus.INGESTING
+    assert world.queue.jobs == {}
