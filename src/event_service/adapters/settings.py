@@ -62,7 +62,10 @@ class Settings(BaseSettings):
     reprocess_cron: str = Field("5 0 * * *", description="when (cron, UTC) yesterday's totals are recomputed")
     readiness_timeout: float = Field(2.0, gt=0, description="seconds each dependency has to answer GET /-/ready")
     shutdown_grace_seconds: int = Field(
-        30, ge=1, description="seconds in-flight requests have to finish after SIGTERM before the API is killed"
+        40,
+        ge=1,
+        description="seconds in-flight requests (and, in serve, running jobs) have to finish after SIGTERM before the "
+        "API is killed; above WORKER_SHUTDOWN_GRACE",
     )
     worker_metrics_port: int | None = Field(
         None, ge=1, le=65535, description="`event-service worker` serves Prometheus metrics on HOST:this port"

@@ -60,11 +60,12 @@ async def test_other_files_give_plain_chunks(tmp_path: Path) -> None:
     path = tmp_path / "events.csv.gz"
     path.write_bytes(gzip.compress(DATA))
     with path.open("rb") as file:
-        assert not any(isinstance(c, FileChunk) for c in await _collect(read_chunks(file, True, 1 << 20, 256)))
-    in_memory = io.BytesIO(DATA)
-    assert not any(
-        isinstance(c, FileChunk) for c in await _collect(read_chunks(in_memory, False, 1 << 20, 256, located=True))
-    )
+        unzipped = await _collect(read_chunks(file, True, 1 << 20, 256, located=True))
+    in_memory = await _collect(read_chunks(io.BytesIO(DATA), False, 1 << 20, 256, located=True))
+    for chunks in (unzipped, in_memory):
+        assert len(chunks) > 1
+        assert b"".join(chunks) == DATA
+        assert not any(isinstance(chunk, FileChunk) for chunk in chunks)
 
 
 async def test_parser_processes_reading_the_file_count_what_the_inline_parser_counts(tmp_path: Path) -> None:
