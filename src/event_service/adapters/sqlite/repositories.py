@@ -313,10 +313,11 @@ class SqliteEventRepository:
 
 
 class SqliteMetricsRepository:
-    """Daily totals as the sum of per-batch contributions, with a revision per day as on Mongo.
+    """Daily totals as the sum of per-batch contributions.
 
-    Here a recompute reads the revision, sums and stores in one write transaction, which no writer can overtake:
-    the revision guard always holds, and is kept so both stores hold the same data.
+    A recompute sums and stores in one write transaction, and write transactions never interleave (one writer
+    thread per process, turns across processes): no writer can overtake it, so the revision guard MongoDB needs has
+    nothing to guard here. (The ``revision`` column of the first schema stays, unused, for existing files.)
     """
 
     def __init__(self, database: SqliteDatabase) -> None:
@@ -334,25 +335,16 @@ class SqliteMetricsRepository:
                 "INSERT INTO contributions (batch_id, day, counts) VALUES (?, ?, ?)",
                 [(batch_id, day, _encode(per_type).decode()) for day, per_type in new_counts.items()],
             )
-            touched = old_days | set(counts)
-            connection.executemany(
-                "INSERT INTO daily_totals (day, revision) VALUES (?, 1)"
-                " ON CONFLICT (day) DO UPDATE SET revision = revision + 1",
-                [(day,) for day in sorted(touched)],
-            )
-            return touched
+            return old_days | set(counts)
 
         return await self._db.write(replace)
 
     async def recompute_day(self, day: str) -> dict[str, int]:
         def recompute(connection: sqlite3.Connection) -> dict[str, int]:
-            current = connection.execute("SELECT revision FROM daily_totals WHERE day = ?", (day,)).fetchone()
             parts = connection.execute("SELECT counts FROM contributions WHERE day = ?", (day,))
             totals = sum_type_counts([_counts_decoder.decode(counts) for (counts,) in parts])
-            if current is None and not totals:
-                return {}
             connection.execute(
-                "INSERT INTO daily_totals (day, revision, counts) VALUES (?, 0, ?)"
+                "INSERT INTO daily_totals (day, counts) VALUES (?, ?)"
                 " ON CONFLICT (day) DO UPDATE SET counts = excluded.counts",
                 (day, _encode(totals).decode()),
             )
