@@ -196,7 +196,7 @@ async def test_a_claim_is_finished_once_with_the_reports_counts(store: Store) ->
     )
     await store.batches.add(claim)
     # The claim holds the sha256 and the key at once, before any row is stored.
-    with pytest.raises(DuplicateBatch):
+    with pytest.raises(DuplicateBatch, match=r"same content \(sha256\)"):
         await store.batches.add(make_batch("b2", sha256=claim.sha256))
     report = IngestReport(
         rows_total=6,

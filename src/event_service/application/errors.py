@@ -22,6 +22,17 @@ class BatchNotFound(PermanentError):
 class DuplicateBatch(ApplicationError):
     """A batch with the same sha256 or idempotency key is already stored."""
 
+    _MESSAGES = {
+        "sha256": "a batch with the same content (sha256) is already stored",
+        "idempotency_key": "a batch with the same idempotency key is already stored",
+        "id": "a batch with the same id is already stored",
+    }
+
+    @classmethod
+    def on(cls, key: str | None) -> DuplicateBatch:
+        """The error for a clash on ``key`` (``sha256``, ``idempotency_key`` or ``id``), or on an unknown one."""
+        return cls(cls._MESSAGES.get(key or "", "a batch with the same sha256 or idempotency key is already stored"))
+
 
 class ClaimLost(ApplicationError):
     """The upload's batch was swept as stale while it was still storing rows: nothing of it was kept."""

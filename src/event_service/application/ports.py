@@ -21,6 +21,18 @@ from event_service.domain import (
     TimestampBounds,
 )
 
+SETTABLE_BATCH_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error", "attempts"})
+"""The fields ``BatchRepository.set_status`` may set besides the status."""
+
+
+def check_settable(fields: Mapping[str, Any]) -> None:
+    """ValueError naming any field ``set_status`` may not set: a typo must not write a stray field."""
+    unknown = set(fields) - SETTABLE_BATCH_FIELDS
+    if unknown:
+        raise ValueError(
+            f"set_status cannot set {', '.join(sorted(unknown))}; only {', '.join(sorted(SETTABLE_BATCH_FIELDS))}"
+        )
+
 
 class BatchRepository(Protocol):
     async def add(self, batch: Batch) -> None:
@@ -45,7 +57,7 @@ class BatchRepository(Protocol):
     async def find_by_idempotency_key(self, key: str) -> Batch | None: ...
 
     async def set_status(self, batch_id: str, status: BatchStatus, at: datetime, **fields: Any) -> None:
-        """Set the status, ``updated_at`` and the given fields (enqueued_at, processed_at, job_key, last_error)."""
+        """Set the status, ``updated_at`` and the given fields (``SETTABLE_BATCH_FIELDS``; others: ValueError)."""
 
     async def add_errors(self, batch_id: str, errors: Sequence[RowError]) -> None: ...
 

@@ -18,7 +18,15 @@ queue or database. Typical use::
 """
 
 from event_service.domain.aggregation import DailyCounts, merge_counts, sum_type_counts
-from event_service.domain.batch import JOB_IN_FLIGHT, Batch, BatchStatus, StatusChange, report_fields, status_change
+from event_service.domain.batch import (
+    DATETIME_FIELDS,
+    JOB_IN_FLIGHT,
+    Batch,
+    BatchStatus,
+    StatusChange,
+    report_fields,
+    status_change,
+)
 from event_service.domain.errors import DomainError, InvalidHeader, NoDataRows, RowError
 from event_service.domain.events import Event, ParsedChunk, parse_chunk, parse_header
 from event_service.domain.framing import iter_record_chunks, split_first_record
@@ -33,6 +41,7 @@ from event_service.domain.timestamps import (
 )
 
 __all__ = [
+    "DATETIME_FIELDS",
     "FIRST_ERRORS",
     "JOB_IN_FLIGHT",
     "Batch",

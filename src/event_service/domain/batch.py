@@ -74,6 +74,10 @@ class Batch(msgspec.Struct, kw_only=True):
     """Every status the batch entered, oldest first; the repositories append to it with each status change."""
 
 
+DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
+"""The fields of a Batch that hold a moment (its history's entries hold one each too)."""
+
+
 def report_fields(report: IngestReport) -> dict[str, Any]:
     """The fields of a batch that its upload's report fills in."""
     return {

@@ -24,7 +24,9 @@ from event_service.adapters.mongo.documents import (
     EventDocument,
 )
 from event_service.application.errors import CorruptBatch, DuplicateBatch
+from event_service.application.ports import check_settable
 from event_service.domain import (
+    DATETIME_FIELDS,
     Batch,
     BatchStatus,
     Event,
@@ -38,8 +40,8 @@ from event_service.domain import (
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DUPLICATE_KEY = 11000
-_DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
-_SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error", "attempts"})
+_UNIQUE_FIELDS = {"sha256": "sha256", "idempotency_key": "idempotency_key", "_id": "id"}
+"""A batch document's unique fields, by the names DuplicateBatch.on knows them."""
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -68,7 +70,7 @@ def _to_document(batch: Batch) -> BatchDocument:
 
 def _to_batch(document: BatchDocument) -> Batch:
     data = document.model_dump()
-    for name in _DATETIME_FIELDS:
+    for name in DATETIME_FIELDS:
         data[name] = _utc(data[name])
     for change in data["history"]:
         change["at"] = _utc(change["at"])
@@ -78,15 +80,11 @@ def _to_batch(document: BatchDocument) -> Batch:
         raise CorruptBatch(document.id, str(exc)) from exc
 
 
-def _duplicate_message(exc: DuplicateKeyError) -> str:
+def _clashing_key(exc: DuplicateKeyError) -> str | None:
     pattern = (exc.details or {}).get("keyPattern") or {}
-    if "sha256" in pattern:
-        return "a batch with the same content (sha256) is already stored"
-    if "idempotency_key" in pattern:
-        return "a batch with the same idempotency key is already stored"
-    if "_id" in pattern:
-        return "a batch with the same id is already stored"
-    return "a batch with the same sha256 or idempotency key is already stored"
+    return next(
+        (key for key in ("sha256", "idempotency_key", "id") if ("_id" if key == "id" else key) in pattern), None
+    )
 
 
 class MongoBatchRepository:
@@ -94,7 +92,7 @@ class MongoBatchRepository:
         try:
             await _to_document(batch).insert()
         except DuplicateKeyError as exc:
-            raise DuplicateBatch(_duplicate_message(exc)) from exc
+            raise DuplicateBatch.on(_clashing_key(exc)) from exc
 
     async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
         collection = BatchDocument.get_motor_collection()
@@ -144,11 +142,7 @@ class MongoBatchRepository:
         return None if document is None else _to_batch(document)
 
     async def set_status(self, batch_id: str, status: BatchStatus, at: datetime, **fields: Any) -> None:
-        unknown = set(fields) - _SETTABLE_FIELDS
-        if unknown:
-            raise ValueError(
-                f"set_status cannot set {', '.join(sorted(unknown))}; only {', '.join(sorted(_SETTABLE_FIELDS))}"
-            )
+        check_settable(fields)
         changes = {"status": BatchStatus(status).value, "updated_at": at, **fields}
         entry = _history_entry(status_change(status, at, fields))
         await BatchDocument.get_motor_collection().update_one(

@@ -15,7 +15,9 @@ import msgspec
 
 from event_service.adapters.sqlite.database import SqliteDatabase
 from event_service.application.errors import CorruptBatch, DuplicateBatch
+from event_service.application.ports import check_settable
 from event_service.domain import (
+    DATETIME_FIELDS,
     Batch,
     BatchStatus,
     Event,
@@ -26,8 +28,6 @@ from event_service.domain import (
     sum_type_counts,
 )
 
-_SETTABLE_FIELDS = frozenset({"enqueued_at", "processed_at", "job_key", "last_error", "attempts"})
-_DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _encode = msgspec.json.Encoder().encode
@@ -37,9 +37,7 @@ _counts_decoder = msgspec.json.Decoder(dict[str, int])
 
 def _utc(batch: Batch) -> Batch:
     """The batch with every datetime in UTC, so what is read back compares equal whatever offset was given."""
-    changes = {
-        name: moment.astimezone(UTC) for name in _DATETIME_FIELDS if (moment := getattr(batch, name)) is not None
-    }
+    changes = {name: moment.astimezone(UTC) for name in DATETIME_FIELDS if (moment := getattr(batch, name)) is not None}
     history = [msgspec.structs.replace(change, at=change.at.astimezone(UTC)) for change in batch.history]
     return msgspec.structs.replace(batch, history=history, **changes)
 
@@ -56,15 +54,9 @@ def _decode(batch_id: str, document: bytes) -> Batch:
         raise CorruptBatch(batch_id, str(exc)) from exc
 
 
-def _duplicate_message(exc: sqlite3.IntegrityError) -> str:
-    text = str(exc)
-    if "batches.sha256" in text:
-        return "a batch with the same content (sha256) is already stored"
-    if "batches.idempotency_key" in text:
-        return "a batch with the same idempotency key is already stored"
-    if "batches.id" in text:
-        return "a batch with the same id is already stored"
-    return "a batch with the same sha256 or idempotency key is already stored"
+def _clashing_key(exc: sqlite3.IntegrityError) -> str | None:
+    """The unique column the insert clashed on, from SQLite's message ("UNIQUE constraint failed: batches.sha256")."""
+    return next((key for key in ("sha256", "idempotency_key", "id") if f"batches.{key}" in str(exc)), None)
 
 
 class SqliteBatchRepository:
@@ -93,7 +85,7 @@ class SqliteBatchRepository:
         try:
             await self._db.write(insert)
         except sqlite3.IntegrityError as exc:
-            raise DuplicateBatch(_duplicate_message(exc)) from exc
+            raise DuplicateBatch.on(_clashing_key(exc)) from exc
 
     async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
         at = at.astimezone(UTC)
@@ -160,11 +152,7 @@ class SqliteBatchRepository:
         return None if row is None else _decode(row[0], row[1])
 
     async def set_status(self, batch_id: str, status: BatchStatus, at: datetime, **fields: Any) -> None:
-        unknown = set(fields) - _SETTABLE_FIELDS
-        if unknown:
-            raise ValueError(
-                f"set_status cannot set {', '.join(sorted(unknown))}; only {', '.join(sorted(_SETTABLE_FIELDS))}"
-            )
+        check_settable(fields)
         await self._db.write(lambda connection: self._update(connection, batch_id, status, at, fields, None))
 
     async def mark_retrying(self, batch_id: str, attempt: int, at: datetime, last_error: str) -> bool:
