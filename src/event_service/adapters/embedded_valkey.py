@@ -39,7 +39,6 @@ class EmbeddedValkey:
                 persist=True,
                 config={"save": "", "appendonly": "yes", "appendfsync": "everysec"},
             )
-        self.data_dir = data_dir
 
     def start(self) -> str:
         """Start the server and return its redis:// URL."""

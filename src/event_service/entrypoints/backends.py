@@ -26,9 +26,13 @@ class RedisBackend:
     """Redis at REDIS_URL, or an embedded valkey-server started here (its append-only file under DATA_DIR), and the
     ports the service keeps there: the SAQ job queue, the dead letters, the job rate limiter, the totals cache."""
 
-    def __init__(self, url: str, settings: Settings, valkey: EmbeddedValkey | None = None) -> None:
+    def __init__(
+        self, url: str, settings: Settings, valkey: EmbeddedValkey | None = None, location: str | None = None
+    ) -> None:
         self.url = url
         self.valkey = valkey
+        self.location = location
+        """Where the embedded valkey keeps its data, for the start-up log; None for a Redis at REDIS_URL."""
         self.client = Redis.from_url(
             url, socket_timeout=settings.redis_timeout, socket_connect_timeout=settings.redis_timeout
         )
@@ -60,8 +64,9 @@ class RedisBackend:
         """On REDIS_URL; without it, on a valkey-server started now, persisting under DATA_DIR/valkey."""
         if settings.redis_url is not None:
             return cls(settings.redis_url, settings)
-        valkey = EmbeddedValkey(data_dir=settings.data_dir / "valkey")
-        return cls(valkey.start(), settings, valkey)
+        folder = settings.data_dir / "valkey"
+        valkey = EmbeddedValkey(data_dir=folder)
+        return cls(valkey.start(), settings, valkey, f"{folder.resolve()} (append-only file)")
 
     def adopt(self, queue: ServiceQueue) -> ServiceQueue:
         """Another queue object on this queue (a worker's own connection): jobs it enqueues (cron runs) get the same

@@ -117,7 +117,7 @@ def bootstrap(
         store_data=store.location,
         redis="embedded valkey-server" if redis.embedded else "REDIS_URL",
         redis_url=redis.url,
-        redis_data=str((settings.data_dir / "valkey").resolve()) + " (append-only file)" if redis.embedded else None,
+        redis_data=redis.location,
         worker="in this process" if settings.run_worker else "separate `event-service worker` processes",
     )
     use_cases = UseCases(

@@ -313,6 +313,7 @@ class InMemoryRedis:
 
     url = "memory://"
     embedded = False
+    location = None
 
     def __init__(self) -> None:
         self.job_queue = FakeQueue()
