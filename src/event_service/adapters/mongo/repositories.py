@@ -82,9 +82,7 @@ def _to_batch(document: BatchDocument) -> Batch:
 
 def _clashing_key(exc: DuplicateKeyError) -> str | None:
     pattern = (exc.details or {}).get("keyPattern") or {}
-    return next(
-        (key for key in ("sha256", "idempotency_key", "id") if ("_id" if key == "id" else key) in pattern), None
-    )
+    return next((key for field, key in _UNIQUE_FIELDS.items() if field in pattern), None)
 
 
 class MongoBatchRepository:
