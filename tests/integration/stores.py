@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from mongomock_motor import AsyncMongoMockClient
 
 from event_service.adapters.mongo import MongoConnection
-from event_service.domain import Batch, RowError
+from event_service.domain import Batch, BatchStatus, RowError, StatusChange
 
 T0 = datetime(2025, 11, 13, 9, 30, 0, 123000, tzinfo=UTC)  # Mongo keeps milliseconds
 
@@ -37,4 +37,5 @@ def make_batch(batch_id: str = "b1", *, sha256: str | None = None, idempotency_k
         created_at=T0,
         updated_at=T0,
         idempotency_key=idempotency_key,
+        history=[StatusChange(BatchStatus.UPLOADED, T0)],
     )

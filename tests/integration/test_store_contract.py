@@ -32,7 +32,7 @@ from event_service.adapters.sqlite import (
 )
 from event_service.application.errors import DuplicateBatch
 from event_service.application.ports import BatchRepository, EventRepository, MetricsRepository
-from event_service.domain import Batch, BatchStatus, Event, IngestReport, RowError, StatusChange
+from event_service.domain import Batch, BatchStatus, Event, IngestReport, RowError, StatusChange, report_fields
 from tests.integration.stores import T0, make_batch, mongomock_connection
 
 pytestmark = pytest.mark.asyncio
@@ -108,9 +108,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def as_stored(batch: Batch, *history: StatusChange, **fields: Any) -> Batch:
-    """What a store gives back for ``batch``: its first status recorded at creation, then ``history``."""
-    recorded = [StatusChange(BatchStatus.UPLOADED, batch.created_at), *history]
-    return msgspec.structs.replace(batch, history=recorded, **fields)
+    """What a store gives back for ``batch``: the batch as added, its status changes since then appended."""
+    return msgspec.structs.replace(batch, history=[*batch.history, *history], **fields)
 
 
 # --- batches ---------------------------------------------------------------------------------------------
@@ -130,7 +129,7 @@ async def test_a_batch_comes_back_with_every_field_in_utc_and_its_first_status(s
         assert moment is not None
         assert moment.tzinfo is UTC
     assert got.enqueued_at == datetime(2025, 11, 13, 9, 0, 0, 5000, tzinfo=UTC)
-    assert batch.history == []  # the caller's value is left alone
+    assert batch.history == [StatusChange(BatchStatus.UPLOADED, T0)]  # the caller's value is left alone
 
     assert await store.batches.find_by_sha256("sha-b1") == got
     assert await store.batches.find_by_idempotency_key("key-1") == got
@@ -187,12 +186,8 @@ async def test_a_claim_is_finished_once_with_the_reports_counts(store: Store) ->
     claim = msgspec.structs.replace(
         make_batch(),
         status=BatchStatus.INGESTING,
-        rows_total=0,
-        rows_accepted=0,
-        rows_rejected=0,
-        errors_total=0,
-        first_errors=[],
-        counts={},
+        **report_fields(IngestReport()),
+        history=[StatusChange(BatchStatus.INGESTING, T0)],
     )
     await store.batches.add(claim)
     # The claim holds the sha256 and the key at once, before any row is stored.

@@ -11,7 +11,16 @@ from event_service.application.csv_stream import digest, read_chunks, validate_c
 from event_service.application.errors import ClaimLost, DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
 from event_service.application.event_type_cap import EventTypeCap
 from event_service.application.ports import BatchRepository, Clock, ComputePool, EventRepository, IdGenerator
-from event_service.domain import Batch, BatchStatus, IngestReport, ParsedChunk, RowError, TimestampBounds, report_fields
+from event_service.domain import (
+    Batch,
+    BatchStatus,
+    IngestReport,
+    ParsedChunk,
+    RowError,
+    StatusChange,
+    TimestampBounds,
+    report_fields,
+)
 from event_service.domain.framing import DEFAULT_CHUNK_BYTES
 from event_service.domain.timestamps import DEFAULT_EARLIEST, DEFAULT_FUTURE_TOLERANCE
 
@@ -88,6 +97,7 @@ class IngestUpload:
             created_at=now,
             updated_at=now,
             idempotency_key=upload.idempotency_key,
+            history=[StatusChange(BatchStatus.INGESTING, now)],
         )
         # Claim first: a twin of this upload (a client retrying after a timeout) finds the claim and answers
         # with it, so no event is ever stored by two uploads of one file.

@@ -36,7 +36,8 @@ def check_settable(fields: Mapping[str, Any]) -> None:
 
 class BatchRepository(Protocol):
     async def add(self, batch: Batch) -> None:
-        """Store a new batch; DuplicateBatch if its sha256 or idempotency key is already stored."""
+        """Store a new batch as given (its history included); DuplicateBatch if its sha256 or idempotency key is
+        already stored."""
 
     async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
         """Give an ``ingesting`` batch the report's counts and first errors and make it ``uploaded``, in one write.

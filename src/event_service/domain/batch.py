@@ -71,7 +71,8 @@ class Batch(msgspec.Struct, kw_only=True):
     attempts: int = 0
     """Attempts of the current (or last) processing job; a new job starts again from 0."""
     history: list[StatusChange] = msgspec.field(default_factory=list)
-    """Every status the batch entered, oldest first; the repositories append to it with each status change."""
+    """Every status the batch entered, oldest first: its creator gives it the first, the repositories append the
+    rest with each status change."""
 
 
 DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")

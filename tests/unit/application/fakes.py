@@ -44,8 +44,7 @@ class FakeBatches:
                 batch.idempotency_key is not None and other.idempotency_key == batch.idempotency_key
             ):
                 raise DuplicateBatch(other.id)
-        first = status_change(batch.status, batch.created_at, {})
-        self.batches[batch.id] = msgspec.structs.replace(batch, history=[*batch.history, first])
+        self.batches[batch.id] = batch
 
     async def finish_ingestion(self, batch_id: str, report: IngestReport, at: datetime) -> Batch | None:
         batch = self.batches.get(batch_id)

@@ -62,9 +62,7 @@ def _to_document(batch: Batch) -> BatchDocument:
     fields = msgspec.structs.asdict(batch)
     fields["status"] = BatchStatus(batch.status).value
     fields["first_errors"] = [msgspec.structs.asdict(error) for error in batch.first_errors]
-    # The repository records the batch entering its first status, as every later status change does.
-    history = [*batch.history, status_change(batch.status, batch.created_at, {})]
-    fields["history"] = [_history_entry(change) for change in history]
+    fields["history"] = [_history_entry(change) for change in batch.history]
     return BatchDocument(**fields)
 
 

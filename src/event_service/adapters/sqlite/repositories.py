@@ -64,7 +64,6 @@ class SqliteBatchRepository:
 
     async def add(self, batch: Batch) -> None:
         stored = _utc(batch)
-        stored.history = [*stored.history, status_change(stored.status, stored.created_at, {})]
         row = (
             stored.id,
             stored.sha256,
