@@ -103,14 +103,10 @@ async def read_chunks(
     """
     chunks = iter_record_chunks(_blocks(file, gzipped, limit), chunk_bytes)
     path = getattr(file, "name", None)
-    if not located or gzipped or not isinstance(path, str):
-        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-            yield chunk
-        return
-    version = file_version(os.fstat(file.fileno()))
+    where = (path, file_version(os.fstat(file.fileno()))) if located and not gzipped and isinstance(path, str) else None
     offset = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-        yield FileChunk(chunk, path, offset, version)
+        yield chunk if where is None else FileChunk(chunk, where[0], offset, where[1])
         offset += len(chunk)
 
 

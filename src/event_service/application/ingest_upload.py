@@ -11,6 +11,7 @@ from event_service.application.csv_stream import digest, read_chunks, validate_c
 from event_service.application.errors import ClaimLost, DuplicateBatch, IdempotencyKeyReused, StrictModeRejected
 from event_service.application.event_type_cap import EventTypeCap
 from event_service.application.ports import BatchRepository, Clock, ComputePool, EventRepository, IdGenerator
+from event_service.application.remove_batch import remove_batch
 from event_service.domain import (
     Batch,
     BatchStatus,
@@ -116,7 +117,7 @@ class IngestUpload:
                     f"batch {batch_id} took longer than the ingest timeout and was swept; upload the file again"
                 )
         except BaseException:
-            await asyncio.shield(self._discard(batch_id))
+            await asyncio.shield(remove_batch(self._batches, self._events, batch_id))
             raise
         return IngestOutcome(batch, duplicate=False)
 
@@ -130,10 +131,6 @@ class IngestUpload:
                     )
                 return keyed
         return await self._batches.find_by_sha256(sha256)
-
-    async def _discard(self, batch_id: str) -> None:
-        await self._events.delete_batch(batch_id)
-        await self._batches.delete(batch_id)
 
     async def _read(
         self, file: BinaryIO, gzipped: bool, bounds: TimestampBounds, known_types: set[str], batch_id: str | None

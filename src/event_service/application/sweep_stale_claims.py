@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from event_service.application.ports import BatchRepository, Clock, EventRepository
+from event_service.application.remove_batch import remove_batch
 
 
 class SweepStaleClaims:
@@ -24,7 +25,5 @@ class SweepStaleClaims:
         """Sweep every claim older than the timeout; return the ids of the batches removed."""
         swept = await self._batches.stale_claims(self._clock.now() - self._timeout)
         for batch_id in swept:
-            # Events first: while the claim stays, no new upload of the file can store rows its orphans would shadow.
-            await self._events.delete_batch(batch_id)
-            await self._batches.delete(batch_id)
+            await remove_batch(self._batches, self._events, batch_id)
         return swept
