@@ -163,10 +163,9 @@ def parse_chunk(
     # Most chunks hold no control character: they skip the check per field. Line breaks are everywhere, but a
     # field holds one only if its record spans lines; the rare chunk where one does is read again, checking.
     controls = _has_controls_but_line_breaks(data, text)
-    cap = None if known_types is None else (known_types, max_types)
-    parsed, spans_lines = _parse(text, header, bounds, keep_events, check_encoding, controls, cap)
+    parsed, spans_lines = _parse(text, header, bounds, keep_events, check_encoding, controls, known_types, max_types)
     if spans_lines and not controls:
-        parsed, _ = _parse(text, header, bounds, keep_events, check_encoding, True, cap)
+        parsed, _ = _parse(text, header, bounds, keep_events, check_encoding, True, known_types, max_types)
     return parsed
 
 
@@ -211,11 +210,11 @@ def _parse(
     keep_events: bool,
     check_encoding: bool,
     controls: bool,
-    cap: tuple[frozenset[str], int] | None = None,
+    known_types: frozenset[str] | None = None,
+    max_types: int = 0,
 ) -> tuple[ParsedChunk, bool]:
     """The chunk's records validated, and whether a record spanned lines."""
-    known = None if cap is None else set(cap[0])
-    max_types = 0 if cap is None else cap[1]
+    known = None if known_types is None else set(known_types)  # a copy: a chunk read twice starts afresh
     normalize = not text.isascii()  # NFC changes nothing in ASCII text
     careful = normalize or controls
     errors: list[RowError] = []
