@@ -140,7 +140,11 @@ async def test_transient_failures_are_retried_then_dead_lettered_and_the_batch_s
         assert failing.calls == 2
         assert (entry["reason"], entry["attempts"]) == ("ConnectionError: MongoDB is down", 2)
         assert datetime.fromisoformat(entry["first_failed_at"]) < datetime.fromisoformat(entry["failed_at"])
-        batch = (await client.get(f"/batches/{batch_id}")).json()
+        # The entry is stored first, then the batch marked failed: wait for the second write.
+        answer = await eventually(
+            lambda: client.get(f"/batches/{batch_id}"), lambda r: r.json()["status"] != "processing"
+        )
+        batch = answer.json()
         assert (batch["status"], batch["attempts"], batch["last_error"]) == (
             "failed",
             2,
