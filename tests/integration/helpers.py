@@ -159,6 +159,19 @@ class ThreadedTcpProxy:
         self._loop.close()
 
 
+async def stop_process(process: asyncio.subprocess.Process, within: float = 20.0) -> int | None:
+    """SIGTERM, then its exit code; killed (and None) if it has not exited within ``within`` seconds, so that a
+    failed test never leaves a process behind to take the next tests' jobs."""
+    if process.returncode is None:
+        process.terminate()
+    try:
+        return await asyncio.wait_for(process.wait(), within)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return None
+
+
 async def start_worker_process(
     redis_url: str, output: int = asyncio.subprocess.PIPE, **settings: str
 ) -> asyncio.subprocess.Process:

@@ -13,17 +13,17 @@ from saq.queue.redis import RedisQueue
 
 from event_service.adapters.redis import job_key
 from event_service.application.jobs import ReprocessDayJob
-from tests.integration.helpers import eventually, start_worker_process
+from tests.integration.helpers import eventually, start_worker_process, stop_process
 
 RATE = 10
 JOBS = 20
 
 
 async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_url: str, producer: RedisQueue) -> None:
-    workers = [
-        await start_worker_process(redis_url, asyncio.subprocess.DEVNULL, HEAVY_JOB_RATE=str(RATE)) for _ in range(2)
-    ]
+    workers: list[asyncio.subprocess.Process] = []
     try:
+        for _ in range(2):
+            workers.append(await start_worker_process(redis_url, asyncio.subprocess.DEVNULL, HEAVY_JOB_RATE=str(RATE)))
         await eventually(producer.info, lambda info: len(info["workers"]) == 2, within=30)
         days = [(date(2025, 1, 1) + timedelta(days=n)).isoformat() for n in range(JOBS)]
         for day in days:
@@ -34,9 +34,7 @@ async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_ur
             within=30,
         )
     finally:
-        for worker in workers:
-            worker.terminate()
-        codes = [await asyncio.wait_for(worker.wait(), 20) for worker in workers]
+        codes = [await stop_process(worker) for worker in workers]
     assert codes == [0, 0]
 
     # Both processes took jobs, twenty at once between them, yet the starts went out at the shared rate.
