@@ -149,17 +149,11 @@ def parse_chunk(
     ``known_types``, a valid row whose type is new is admitted while fewer than ``max_types`` types are known, and
     rejected past that (the caller reads the types admitted from the result's counts).
     """
-    try:
-        text = data.decode("utf-8")
-        check_encoding = False
-    except UnicodeDecodeError:
-        # Bad bytes become lone surrogates, so only the rows that hold them are rejected.
-        text = data.decode("utf-8", "surrogateescape")
-        check_encoding = True
-    if not keep_events and known_types is None and '"' not in text and "\x00" not in text:
-        counted = _count_quickly(text, header, bounds, check_encoding)
+    if not keep_events and known_types is None and b'"' not in data and b"\x00" not in data:
+        counted = _count_quickly(data, header, bounds)
         if counted is not None:
             return counted
+    text, check_encoding = _decoded(data)
     # Most chunks hold no control character: they skip the check per field. Line breaks are everywhere, but a
     # field holds one only if its record spans lines; the rare chunk where one does is read again, checking.
     controls = _has_controls_but_line_breaks(data, text)
@@ -169,24 +163,36 @@ def parse_chunk(
     return parsed
 
 
-def _count_quickly(text: str, header: Header, bounds: TimestampBounds, check_encoding: bool) -> ParsedChunk | None:
-    """What ``_parse`` gives for ``text`` (no quote, no NUL) without events, the rows in the common shapes counted
-    by ``quick_count`` and only the others parsed here; None when most rows are in other shapes."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as in _plain_records: one LF per line break
-    if text and not text.endswith("\n"):
-        text += "\n"
-    lines = text.count("\n")
+def _decoded(data: bytes) -> tuple[str, bool]:
+    """``data`` as text, and whether it held bytes that are not UTF-8."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        # Bad bytes become lone surrogates, so only the rows that hold them are rejected.
+        return data.decode("utf-8", "surrogateescape"), True
+
+
+def _count_quickly(data: bytes, header: Header, bounds: TimestampBounds) -> ParsedChunk | None:
+    """What ``_parse`` gives for ``data`` (no quote, no NUL) without events, the rows in the common shapes counted
+    by ``quick_count`` and only the others parsed here; None when most rows are in other shapes.
+
+    Bytes, not text: CR and LF are never part of a longer UTF-8 sequence, and most chunks are then counted without
+    being decoded at all."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # as in _plain_records: one LF per line break
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    lines = data.count(b"\n")
     limits = (csv.field_size_limit(), MAX_USER_ID_LENGTH, MAX_EVENT_TYPE_LENGTH)
-    quick = quick_count(text, lines, header, bounds, limits)
+    quick = quick_count(data, lines, header, bounds, limits)
     if quick is None:
         return None
     if not quick.leftover:
         return ParsedChunk(lines, quick.rows, 0, [], [], quick.counts)
     # Without quotes a line is a record whatever its neighbours, so the leftover lines are parsed on their own
     # and their errors numbered back to the lines they came from.
-    all_lines = text.split("\n")
-    rest = "".join([all_lines[line] + "\n" for line in quick.leftover])
+    all_lines = data.split(b"\n")
+    rest, check_encoding = _decoded(b"".join([all_lines[line] + b"\n" for line in quick.leftover]))
     controls = _CONTROL_BUT_LINE_BREAKS.search(rest) is not None
     parsed, _ = _parse(rest, header, bounds, False, check_encoding, controls)
     errors = [RowError(quick.leftover[error.row - 1] + 1, error.column, error.message) for error in parsed.errors]
