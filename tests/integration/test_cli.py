@@ -7,9 +7,11 @@ import csv
 import gzip
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,18 @@ import event_service
 from event_service.adapters import compute
 from event_service.entrypoints.cli import build_parser, main
 from tests.integration.helpers import SEED_CSV
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """``main`` points the root logger at the stderr of the moment: pytest's capture, closed when the test ends.
+    Threads of later tests would log into it ("I/O operation on closed file")."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
 
 BAD_ROWS = b"u1,signup,not-a-time\n,signup,2025-11-13T00:00:00Z\nu2,purchase,2025-11-14T00:00:00+01:00\n"
 
