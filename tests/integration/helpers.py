@@ -159,17 +159,18 @@ class ThreadedTcpProxy:
         self._loop.close()
 
 
-async def stop_process(process: asyncio.subprocess.Process, within: float = 20.0) -> int | None:
-    """SIGTERM, then its exit code; killed (and None) if it has not exited within ``within`` seconds, so that a
-    failed test never leaves a process behind to take the next tests' jobs."""
+async def stop_process(process: asyncio.subprocess.Process, within: float = 20.0) -> tuple[int | None, bytes]:
+    """SIGTERM, then its exit code and what it wrote to a piped stdout; killed (code None) if it has not exited
+    within ``within`` seconds, so that a failed test never leaves a process behind to take the next tests' jobs."""
     if process.returncode is None:
         process.terminate()
     try:
-        return await asyncio.wait_for(process.wait(), within)
+        output, _ = await asyncio.wait_for(process.communicate(), within)
     except TimeoutError:
         process.kill()
         await process.wait()
-        return None
+        return None, b""
+    return process.returncode, output or b""
 
 
 async def start_worker_process(

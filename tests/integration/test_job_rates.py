@@ -34,7 +34,7 @@ async def test_two_worker_processes_start_heavy_jobs_at_the_shared_rate(redis_ur
             within=30,
         )
     finally:
-        codes = [await stop_process(worker) for worker in workers]
+        codes = [(await stop_process(worker))[0] for worker in workers]
     assert codes == [0, 0]
 
     # Both processes took jobs, twenty at once between them, yet the starts went out at the shared rate.

@@ -17,7 +17,7 @@ from event_service.application.jobs import ProcessBatchJob
 from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, eventually, free_port, sample, start_worker_process
+from tests.integration.helpers import SEED_CSV, eventually, free_port, sample, start_worker_process, stop_process
 
 BAD_ROWS = b"u1,signup,not-a-time\n,signup,2025-11-13T00:00:00Z\n"
 """Two rejected rows after the seed file's 150 accepted ones."""
@@ -180,7 +180,6 @@ async def test_a_worker_process_serves_its_metrics_on_worker_metrics_port(produc
         assert sample(text, "event_service_jobs_failed_total", **job) == 1
         assert sample(text, "event_service_job_duration_seconds_count", outcome="failed", **job) == 1
     finally:
-        worker.terminate()
-        output, _ = await asyncio.wait_for(worker.communicate(), 20)
-    assert worker.returncode == 0, output.decode()
+        code, output = await stop_process(worker)
+    assert code == 0, output.decode()
     assert f'"metrics_port": {port}' in output.decode()

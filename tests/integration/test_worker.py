@@ -13,7 +13,7 @@ from event_service.application.jobs import ProcessBatchJob
 from event_service.entrypoints.bootstrap import Service
 from event_service.entrypoints.jobs import build_worker
 from tests.integration.conftest import ADMIN_TOKEN
-from tests.integration.helpers import SEED_CSV, eventually, start_worker_process
+from tests.integration.helpers import SEED_CSV, eventually, start_worker_process, stop_process
 
 
 async def _enqueue_poison(queue: RedisQueue, batch_id: str) -> None:
@@ -74,10 +74,11 @@ async def test_event_service_worker_process_consumes_the_queue(
         assert entries[0].job_key == "process_batch:from-the-queue"
         assert entries[0].reason == "BatchNotFound: batch from-the-queue does not exist"
     finally:
-        worker.terminate()
-        output, _ = await asyncio.wait_for(worker.communicate(), 20)
-        await service.close()
-    assert worker.returncode == 0, output.decode()
+        try:
+            code, output = await stop_process(worker)
+        finally:
+            await service.close()
+    assert code == 0, output.decode()
     log = output.decode()
     assert '"event": "job.dead_lettered"' in log
     assert '"job_key": "process_batch:from-the-queue"' in log
