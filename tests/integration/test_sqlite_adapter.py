@@ -14,9 +14,11 @@ from event_service.adapters.sqlite import (
     SqliteBatchRepository,
     SqliteDatabase,
     SqliteMetricsRepository,
+    SqliteUnavailable,
 )
+from event_service.adapters.sqlite import database as database_module
 from event_service.application.errors import CorruptBatch
-from event_service.domain import Batch
+from event_service.domain import Batch, RowError
 
 pytestmark = pytest.mark.asyncio
 
@@ -109,5 +111,47 @@ async def test_a_stored_batch_that_cannot_be_read_is_corrupt(tmp_path: Path) -> 
     try:
         with pytest.raises(CorruptBatch, match=r"batch b1 is corrupt: .*exploded"):
             await batches.get("b1")
+    finally:
+        database.close()
+
+
+async def test_a_file_another_program_keeps_locked_is_unavailable_until_it_lets_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup or a sqlite3 shell holding the write lock past the busy timeout: an outage to wait out (the HTTP
+    layer answers 503), not a bug; the next write after it lets go succeeds."""
+    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "store.sqlite3"
+    database = SqliteDatabase(path)
+    database.open()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(SqliteUnavailable, match=r"^SQLite is unavailable \(SQLITE_BUSY: database is locked\)$"):
+            await SqliteBatchRepository(database).add(_batch("b1"))
+        other.execute("ROLLBACK")
+        await SqliteBatchRepository(database).add(_batch("b1"))
+        assert (await SqliteBatchRepository(database).get("b1")).id == "b1"
+    finally:
+        other.close()
+        database.close()
+
+
+async def test_a_full_disk_is_unavailable_and_the_write_is_rolled_back(tmp_path: Path) -> None:
+    """SQLite rolls a transaction back by itself when the disk fills: the store must not fail again on ROLLBACK
+    (which raised "no transaction is active" and hid the cause), and keeps nothing of the write."""
+    database = SqliteDatabase(tmp_path / "store.sqlite3")
+    database.open()
+    try:
+        pages = await database.write(lambda connection: connection.execute("PRAGMA page_count").fetchone()[0])
+        await database.write(lambda connection: connection.execute(f"PRAGMA max_page_count = {pages}"))
+        big = _batch("big")
+        big.first_errors = [RowError(row, None, "x" * 2000) for row in range(1, 200)]
+        with pytest.raises(SqliteUnavailable, match=r"SQLITE_FULL: database or disk is full"):
+            await SqliteBatchRepository(database).add(big)
+        await database.write(lambda connection: connection.execute("PRAGMA max_page_count = 1000000"))
+        assert await SqliteBatchRepository(database).get("big") is None
+        await SqliteBatchRepository(database).add(big)
+        assert len((await SqliteBatchRepository(database).get("big")).first_errors) == 199
     finally:
         database.close()

@@ -10,7 +10,7 @@ Typical wiring::
     database.close()
 """
 
-from event_service.adapters.sqlite.database import SqliteDatabase
+from event_service.adapters.sqlite.database import SqliteDatabase, SqliteUnavailable
 from event_service.adapters.sqlite.repositories import (
     SqliteBatchRepository,
     SqliteEventRepository,
@@ -25,4 +25,5 @@ __all__ = [
     "SqliteDatabase",
     "SqliteEventRepository",
     "SqliteMetricsRepository",
+    "SqliteUnavailable",
 ]

@@ -8,6 +8,10 @@ handler polls with sleeps that grow to 100 ms, so one process could wait out man
 (two workers drained a queue at 0.97x one in such a round). ``busy_timeout`` still covers other programs (a backup).
 Reads run on a small pool of
 threads, each with its own connection; WAL lets them read while a write is under way.
+
+A file that cannot be used for now (locked by another program past the busy timeout, the disk full, an I/O error,
+a read-only or vanished file) raises ``SqliteUnavailable``: an outage to wait out, as a MongoDB or Redis one is,
+where other SQLite errors are bugs.
 """
 
 from __future__ import annotations
@@ -29,6 +33,33 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a write waits for another process's transaction on the same file before it fails."""
+
+_OUTAGE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+    }
+)
+"""Primary result codes of a file that cannot be used for now (the extended codes add detail in the high bits)."""
+
+
+class SqliteUnavailable(Exception):
+    """The SQLite file cannot be used for now; the message names SQLite's reason (never a path)."""
+
+
+@contextlib.contextmanager
+def _outages() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is None or code & 0xFF not in _OUTAGE_CODES:
+            raise
+        raise SqliteUnavailable(f"SQLite is unavailable ({exc.sqlite_errorname}: {exc})") from exc
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -109,14 +140,16 @@ class SqliteDatabase:
         assert connection is not None
         # IMMEDIATE takes the write lock up front, so a transaction that reads then writes never has to be
         # retried because another process wrote in between.
-        with self._turn():
+        with _outages(), self._turn():
             connection.execute("BEGIN IMMEDIATE")
             try:
                 result = work(connection)
+                connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk, an I/O error): ROLLBACK would then fail.
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
         return result
 
     @contextlib.contextmanager
@@ -131,14 +164,16 @@ class SqliteDatabase:
 
     def _snapshot(self, work: Callable[[sqlite3.Connection], T]) -> T:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = _connect(self.path)
-            connection.execute("PRAGMA query_only = ON")
-            self._local.connection = connection
-            with self._lock:
-                self._reader_connections.append(connection)
-        connection.execute("BEGIN")
-        try:
-            return work(connection)
-        finally:
-            connection.execute("COMMIT")
+        with _outages():
+            if connection is None:
+                connection = _connect(self.path)
+                connection.execute("PRAGMA query_only = ON")
+                self._local.connection = connection
+                with self._lock:
+                    self._reader_connections.append(connection)
+            connection.execute("BEGIN")
+            try:
+                return work(connection)
+            finally:
+                if connection.in_transaction:
+                    connection.execute("COMMIT")

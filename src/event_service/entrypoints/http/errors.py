@@ -19,6 +19,7 @@ from litestar.types import ExceptionHandlersMap
 
 from event_service.adapters.mongo import MONGO_OUTAGES
 from event_service.adapters.redis import REDIS_OUTAGES
+from event_service.adapters.sqlite import SqliteUnavailable
 from event_service.application.errors import (
     ApplicationError,
     BatchNotFound,
@@ -81,6 +82,8 @@ def domain_error(_: Request, exc: Exception) -> Response[ErrorBody]:
 def _dependency(exc: Exception) -> str:
     if isinstance(exc, ComputeUnavailable):
         return "parser pool"
+    if isinstance(exc, SqliteUnavailable):
+        return "SQLite"
     return "MongoDB" if isinstance(exc, MONGO_OUTAGES) else "Redis"
 
 
@@ -89,8 +92,9 @@ def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
     Retry-After, and which dependency failed. Adapters let their client library's outage errors through."""
     dependency = _dependency(exc)
     log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
-    # The kind of failure, not the library's text: that names internal hosts and ports.
-    message = str(exc) if isinstance(exc, ApplicationError) else f"{dependency} is unavailable ({type(exc).__name__})"
+    # The kind of failure, not a client library's text: that names internal hosts and ports (SQLite's names none).
+    own = isinstance(exc, ApplicationError | SqliteUnavailable)
+    message = str(exc) if own else f"{dependency} is unavailable ({type(exc).__name__})"
     return _json(
         DependencyErrorBody(
             HTTP_503_SERVICE_UNAVAILABLE,
@@ -122,6 +126,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: application_error,
     DomainError: domain_error,
     ComputeUnavailable: dependency_unavailable,
+    SqliteUnavailable: dependency_unavailable,
     **dict.fromkeys(REDIS_OUTAGES + MONGO_OUTAGES, dependency_unavailable),
     HTTPException: http_error,
     Exception: unexpected_error,

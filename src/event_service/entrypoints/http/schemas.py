@@ -22,7 +22,7 @@ class ErrorBody(msgspec.Struct):
 
 class DependencyErrorBody(ErrorBody):
     dependency: str
-    """``redis`` or ``mongodb``: which backing service failed."""
+    """``redis``, ``mongodb``, ``sqlite`` or ``parser_pool``: which backing service failed."""
 
 
 class RowErrorsBody(ErrorBody):
