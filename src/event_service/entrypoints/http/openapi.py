@@ -248,8 +248,9 @@ ADMIN_DISABLED = Failure(
 UNAVAILABLE = Failure(
     503,
     "backend-unavailable",
-    "Redis or the store cannot be reached",
-    "a backing service (Redis) is unavailable; try again shortly",
+    "Redis, the store (MongoDB, or the SQLite file: locked by another program, the disk full) or the parser pool "
+    "cannot be used for now; the body's `dependency` names which (redis, mongodb, sqlite, parser_pool)",
+    "Redis is unavailable (ConnectionError); try again in a few seconds",
 )
 RATE_LIMITED = Failure(
     429, "rate-limited", "the client is over its per-minute limit", "Too many requests. Rate limit exceeded"
