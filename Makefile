@@ -45,4 +45,4 @@ screenshots: $(VENV)
 	UI_SCREENSHOTS=1 $(UV) run --frozen pytest -q tests/e2e/test_ui_screenshots.py
 
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache .bench
+	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache .bench build src/event_service/domain/*.so
