@@ -23,13 +23,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.stats import median
+from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.redis.job_queue import job_key
 from event_service.adapters.settings import QUEUE_NAME
 from event_service.application.jobs import ProcessBatchJob
@@ -52,18 +52,6 @@ def scaling_batch(index: int) -> tuple[bytes, Counter[tuple[str, str]]]:
         lines.append(f"scaling{index}-{row},{event_type},{day}T{row:02d}:00:00Z")
         counts[(day, event_type)] += 1
     return ("\n".join(lines) + "\n").encode(), counts
-
-
-@contextmanager
-def _valkey() -> Iterator[str]:
-    from event_service.adapters.embedded_valkey import EmbeddedValkey
-
-    server = EmbeddedValkey()
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 async def _ready(queue: Any, workers: int, within: float = 60.0) -> None:
@@ -226,7 +214,10 @@ def service_run(workers: int, batches: int, settings: dict[str, str]) -> dict[st
     """One api and ``workers`` worker processes on a fresh DATA_DIR and valkey; ``batches`` jobs timed."""
     from bench.procs import Server, Worker
 
-    with tempfile.TemporaryDirectory(prefix="event-service-scaling-") as data_dir, _valkey() as redis_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="event-service-scaling-") as data_dir,
+        EmbeddedValkey().running() as redis_url,
+    ):
         shared = {"DATA_DIR": data_dir, "REDIS_URL": redis_url, **settings}
         with Server(command="api", settings=shared) as api:
             started = [Worker(settings=shared) for _ in range(workers)]
@@ -278,7 +269,7 @@ async def _noop_throughput(redis_url: str, workers: int, jobs: int) -> float:
 
 def noop_run(workers: int, jobs: int) -> float:
     """No-op jobs/s with ``workers`` ``bench.noop_worker`` processes on a fresh valkey."""
-    with _valkey() as redis_url:
+    with EmbeddedValkey().running() as redis_url:
         processes = [subprocess.Popen([sys.executable, "-m", "bench.noop_worker", redis_url]) for _ in range(workers)]
         try:
             return asyncio.run(_noop_throughput(redis_url, workers, jobs))

@@ -36,12 +36,8 @@ def redis_server_url() -> Iterator[str]:
     if _USE_MACHINE_REDIS:
         yield MACHINE_REDIS
         return
-    server = EmbeddedValkey()
-    url = server.start()
-    try:
+    with EmbeddedValkey().running() as url:
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

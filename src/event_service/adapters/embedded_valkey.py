@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -47,3 +49,12 @@ class EmbeddedValkey:
 
     def stop(self) -> None:
         self._server.stop()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[str]:
+        """The server, started for the block and stopped after it: its redis:// URL."""
+        url = self.start()
+        try:
+            yield url
+        finally:
+            self.stop()
