@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -17,13 +18,16 @@ from event_service.entrypoints.http.app import create_app
 ADMIN_TOKEN = "test-admin-token"
 
 
+def settings_for(redis_url: str, **overrides: Any) -> Settings:
+    """The embedded configuration on ``redis_url``: SQLite in the test's DATA_DIR, the tests' admin token."""
+    return load_settings(redis_url=redis_url, mongodb_url=None, admin_token=ADMIN_TOKEN, **overrides)
+
+
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
     """The service's settings in these tests: real Redis (the test's database), SQLite in the test's DATA_DIR."""
-    return load_settings(
-        redis_url=redis_url,
-        mongodb_url=None,
-        admin_token=ADMIN_TOKEN,
+    return settings_for(
+        redis_url,
         upload_rate_limit=1000,
         process_rate_limit=1000,
         job_retries=2,

@@ -8,18 +8,17 @@ import io
 
 from litestar.testing import AsyncTestClient
 
-from event_service.adapters.settings import load_settings
 from event_service.application.ingest_upload import Upload
 from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.jobs import build_worker
-from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.conftest import settings_for
 from tests.integration.helpers import SEED_CSV, eventually
 from tests.unit.application.fakes import FixedClock, InMemoryStore, SerialPool, sequential_ids
 
 
 def _service(redis_url: str, store: InMemoryStore, *, run_worker: bool) -> Service:
-    settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token=ADMIN_TOKEN, run_worker=run_worker)
+    settings = settings_for(redis_url, run_worker=run_worker)
     return bootstrap(settings, store=store, compute=SerialPool(), clock=FixedClock(), new_id=sequential_ids())
 
 

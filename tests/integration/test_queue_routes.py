@@ -14,11 +14,11 @@ from saq.queue.redis import RedisQueue
 
 from event_service.adapters.compute import InlinePool
 from event_service.adapters.redis import job_key
-from event_service.adapters.settings import Settings, load_settings
+from event_service.adapters.settings import Settings
 from event_service.application.jobs import ProcessBatchJob
 from event_service.entrypoints.bootstrap import Service, bootstrap
 from event_service.entrypoints.http.app import create_app
-from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.conftest import ADMIN_TOKEN, settings_for
 from tests.integration.helpers import SEED_CSV, eventually, store_with
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -237,10 +237,8 @@ async def test_job_state_while_a_retry_waits_and_asking_again_returns_the_same_j
 ) -> None:
     # SAQ draws each retry delay at random up to the backoff; pinned to the top, the first retry waits 30 s.
     monkeypatch.setattr("saq.utils.random", lambda: 1.0)
-    settings = load_settings(
-        redis_url=redis_url,
-        mongodb_url=None,
-        admin_token=ADMIN_TOKEN,
+    settings = settings_for(
+        redis_url,
         job_retries=3,
         job_retry_delay=30.0,
         job_retry_max_delay=60.0,

@@ -10,11 +10,10 @@ from contextlib import asynccontextmanager
 import httpx
 
 from event_service.adapters.compute import InlinePool
-from event_service.adapters.settings import load_settings
 from event_service.domain import Header, ParsedChunk, TimestampBounds
 from event_service.entrypoints.bootstrap import bootstrap
 from event_service.entrypoints.http.app import create_app
-from tests.integration.conftest import ADMIN_TOKEN
+from tests.integration.conftest import settings_for
 from tests.integration.helpers import eventually
 
 ROWS = 60_000
@@ -54,9 +53,7 @@ class PausingPool(InlinePool):
 @asynccontextmanager
 async def _serve(redis_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, PausingPool]]:
     """The app on the test's own event loop (Litestar's test client runs one request at a time), in one task."""
-    settings = load_settings(
-        redis_url=redis_url, mongodb_url=None, admin_token=ADMIN_TOKEN, upload_rate_limit=1000, job_retry_delay=0.0
-    )
+    settings = settings_for(redis_url, upload_rate_limit=1000, job_retry_delay=0.0)
     pool = PausingPool()
     app = create_app(bootstrap(settings, compute=pool))
     async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
