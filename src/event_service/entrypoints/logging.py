@@ -38,7 +38,7 @@ def _redact(value: Any) -> Any:
 
 def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """Passwords in URLs, in any value (the message and a formatted traceback included), and the values of
-    secret-named keys, except where a line exists to show one."""
+    secret-named keys, without exception (`serve` prints the token it invents; it never logs it)."""
     for key, value in event_dict.items():
         if key.lower() in _SECRET_KEYS:
             event_dict[key] = REDACTED
