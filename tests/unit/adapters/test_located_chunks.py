@@ -17,6 +17,7 @@ from event_service.application.errors import UnreadableUpload
 from event_service.application.ingest_upload import IngestLimits
 from event_service.application.summarize_csv import SummarizeCsv
 from event_service.domain import TimestampBounds, parse_header
+from tests.unit.application.fakes import FixedClock
 
 pytestmark = pytest.mark.asyncio
 T = TypeVar("T")
@@ -25,11 +26,6 @@ ROWS = b"".join(b"u%d,signup,2025-11-13T00:%02d:00Z\r\n" % (n, n % 60) for n in 
 """About 0.7 MB: files are read in blocks of 256 KiB, and cut into chunks only at block ends."""
 DATA = b"\xef\xbb\xbfuser_id,event_type,timestamp\r\n" + ROWS + b"u9,bad,not-a-time\r\n"
 BOUNDS = TimestampBounds.around(datetime(2025, 11, 14, tzinfo=UTC))
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2025, 11, 14, tzinfo=UTC)
 
 
 async def _collect(items: AsyncIterator[T]) -> list[T]:

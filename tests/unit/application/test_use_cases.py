@@ -20,7 +20,6 @@ from event_service.application.errors import (
     UnsupportedFile,
     UploadTooLarge,
 )
-from event_service.application.get_batch import GetBatch
 from event_service.application.ingest_upload import IngestLimits, Upload
 from event_service.application.job_outcomes import JobFailure
 from event_service.application.jobs import ProcessBatchJob
@@ -264,7 +263,7 @@ async def test_dead_letter_marks_batch_failed_and_lists_newest_first(world: Worl
 
 async def test_get_batch_pages_errors(world: World) -> None:
     batch = (await world.upload("user_id,event_type,timestamp\n,a,1\n,b,2\n")).batch
-    reader = GetBatch(world.batches, stored_errors_cap=3)
+    reader = world.service.use_cases.get_batch  # as wired by bootstrap, with the World's limits
     assert (await reader(batch.id)).rows_rejected == 2
     errors = await reader.errors(batch.id, 1, 10)
     page = errors.errors
