@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from event_service.domain import Header, ParsedChunk, TimestampBounds, parse_chunk, parse_header
+from event_service.domain import events as events_module
 from event_service.domain import quick_count as quick_count_module
 from event_service.domain.events import MAX_EVENT_TYPE_LENGTH, MAX_USER_ID_LENGTH
 from event_service.domain.quick_count import quick_count
@@ -105,9 +106,26 @@ def counting_with(counter: str) -> Iterator[None]:
 def test_the_extension_is_built_wherever_it_can_be() -> None:
     """It is optional so that an install without a compiler works; where one and the headers are at hand (as in
     development and CI), a build that lost it would make ``summarize`` several times slower without failing."""
-    if shutil.which("cc") is None or not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]  # what setuptools compiles with
+    if shutil.which(compiler) is None or not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
         pytest.skip("no C compiler or no Python headers here: the extension is not expected")
     assert quick_count_module._common_rows is not None
+
+
+@pytest.mark.parametrize("counter", COUNTERS)
+def test_rows_in_the_common_shapes_never_reach_the_exact_parser(counter: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The differential tests would pass if nothing were counted quickly (both sides would be the exact parser):
+    this one fails if a chunk of common rows is not counted by the fast way alone."""
+
+    def exact(*_: object) -> None:
+        raise AssertionError("the exact parser ran")
+
+    header = parse_header(b"user_id,event_type,timestamp")
+    data = b"".join(b"u%d,click,2025-03-10T12:30:%02dZ\n" % (n, n % 60) for n in range(100))
+    with counting_with(counter):
+        monkeypatch.setattr(events_module, "_parse", exact)
+        parsed = parse_chunk(data, header, BOUNDS, keep_events=False)
+    assert (parsed.records, parsed.rows, parsed.counts) == (100, 100, {"2025-03-10": {"click": 100}})
 
 
 @pytest.mark.parametrize("counter", COUNTERS)
