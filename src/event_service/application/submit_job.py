@@ -41,7 +41,7 @@ class SubmitJob:
             batch.id, BatchStatus.ENQUEUED, now, enqueued_at=now, attempts=0, job_key=job_key
         )
         try:
-            return await self._queue.enqueue(job, key)
+            return await self._queue.enqueue(job, job_key)  # the key the batch records, not derived again
         except BaseException:
             # The batch shows what it was before.
             await self._batches.set_status(
