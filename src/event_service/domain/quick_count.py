@@ -1,5 +1,5 @@
 """Counting the rows of a chunk that are certainly valid with one regular expression, for callers that keep no
-events (the offline ``summarize``).
+events: the offline ``summarize``, and a strict upload's first pass, which only validates.
 
 Most rows of most exports share a few shapes: printable ASCII identifiers and an ISO 8601 timestamp in UTC
 (``...Z``, with a fraction, ``+00:00``, or naive). For a header, one expression matches a line only when the
@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from datetime import date
 
 from event_service.domain.aggregation import DailyCounts
 from event_service.domain.header import Header
@@ -140,6 +141,7 @@ def quick_count(
     rows = 0
     refused: set[str | tuple[str, str]] = set()
     other_shapes = "" if joined else ("", "")
+    whole_days = _whole_days(bounds)
     days_in_bounds: dict[str, bool] = {}
     for key, count in Counter(keys).items():
         if key == other_shapes:
@@ -154,7 +156,7 @@ def quick_count(
             event_type, day = key if header.event_type < header.timestamp else key[::-1]
         in_bounds = days_in_bounds.get(day)
         if in_bounds is None:
-            in_bounds = days_in_bounds[day] = _wholly_within(day, bounds)
+            in_bounds = days_in_bounds[day] = _wholly_within(day, whole_days)
         event_type = event_type.strip()
         if not in_bounds or not 0 < len(event_type) <= max_event_type:
             refused.add(key)
@@ -172,31 +174,29 @@ def _count_compiled(
     days = _whole_days(bounds)
     if days is None:
         return None
+    first, last = days
     counts, rows, leftover = _common_rows.count(
-        data, header.width, header.user_id, header.event_type, header.timestamp, *limits, *days
+        data, header.width, header.user_id, header.event_type, header.timestamp, *limits, first.encode(), last.encode()
     )
     if rows * 2 < lines:
         return None
     return QuickCount(counts, rows, leftover)
 
 
+_DAYS_A_DATE_HOLDS = (date.min.toordinal() - EPOCH_ORDINAL, date.max.toordinal() - EPOCH_ORDINAL)
+"""Day numbers (days since the epoch) of years 1 to 9999: as ``YYYY-MM-DD``, these compare as strings compare."""
+
+
 @functools.lru_cache(maxsize=8)
-def _whole_days(bounds: TimestampBounds) -> tuple[bytes, bytes] | None:
+def _whole_days(bounds: TimestampBounds) -> tuple[str, str] | None:
     """The first and the last day whose every instant is within ``bounds``, as ``YYYY-MM-DD``; None if none is."""
-    first = -(-bounds.earliest_ms // MS_PER_DAY)
-    last = (bounds.latest_ms + 1) // MS_PER_DAY - 1
+    first = max(-(-bounds.earliest_ms // MS_PER_DAY), _DAYS_A_DATE_HOLDS[0])
+    last = min((bounds.latest_ms + 1) // MS_PER_DAY - 1, _DAYS_A_DATE_HOLDS[1])
     if first > last:
         return None
-    try:
-        return utc_day(first * MS_PER_DAY).encode(), utc_day(last * MS_PER_DAY).encode()
-    except (ValueError, OverflowError):  # beyond the years a datetime holds
-        return None
+    return utc_day(first * MS_PER_DAY), utc_day(last * MS_PER_DAY)
 
 
-def _wholly_within(day: str, bounds: TimestampBounds) -> bool:
-    """Whether ``day`` is a calendar day written ``YYYY-MM-DD`` whose every instant is within ``bounds``."""
-    date = calendar_day(day)
-    if date is None:
-        return False
-    first_ms = (date.toordinal() - EPOCH_ORDINAL) * MS_PER_DAY
-    return bounds.earliest_ms <= first_ms and first_ms + MS_PER_DAY - 1 <= bounds.latest_ms
+def _wholly_within(day: str, whole_days: tuple[str, str] | None) -> bool:
+    """Whether ``day`` is a calendar day written ``YYYY-MM-DD`` between the first and the last whole day."""
+    return whole_days is not None and whole_days[0] <= day <= whole_days[1] and calendar_day(day) is not None
