@@ -192,8 +192,9 @@ def _count_quickly(data: bytes, header: Header, bounds: TimestampBounds) -> Pars
     # Without quotes a line is a record whatever its neighbours, so the leftover lines are parsed on their own
     # and their errors numbered back to the lines they came from.
     all_lines = data.split(b"\n")
-    rest, check_encoding = _decoded(b"".join([all_lines[line] + b"\n" for line in quick.leftover]))
-    controls = _CONTROL_BUT_LINE_BREAKS.search(rest) is not None
+    leftover = b"".join([all_lines[line] + b"\n" for line in quick.leftover])
+    rest, check_encoding = _decoded(leftover)
+    controls = _has_controls_but_line_breaks(leftover, rest)
     parsed, _ = _parse(rest, header, bounds, False, check_encoding, controls)
     errors = [RowError(quick.leftover[error.row - 1] + 1, error.column, error.message) for error in parsed.errors]
     counts = merge_counts(quick.counts, parsed.counts)
