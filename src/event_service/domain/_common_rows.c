@@ -1,8 +1,8 @@
 /* The rows of a chunk that are certainly valid, counted per (UTC day, event type) in one pass over the bytes.
  *
- * The compiled twin of the regular expression in quick_count.py, for the offline `summarize`: the same promise
- * (a line is counted only when the exact parser would accept it as a row; every other line is left to that
- * parser), kept by the same differential tests. A line is counted when it is printable ASCII, has one field per
+ * The compiled twin of the regular expression in quick_count.py, for callers that keep no events (`summarize`, a
+ * strict upload's validating pass): the same promise (a line is counted only when the exact parser would accept it
+ * as a row; every other line is left to that parser), kept by the same differential tests. A line is counted when it is printable ASCII, has one field per
  * column, and after spaces are stripped its user_id and event_type are within their lengths and its timestamp is
  * `YYYY-MM-DD[T ]HH:MM:SS`, a fraction of 1 to 6 digits or none, then `Z`, `+00:00` or nothing (naive is UTC), on
  * a calendar day wholly within the bounds. No Python object is made per row: that is what the regular expression
