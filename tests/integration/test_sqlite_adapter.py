@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,3 +156,31 @@ async def test_a_full_disk_is_unavailable_and_the_write_is_rolled_back(tmp_path:
         assert len((await SqliteBatchRepository(database).get("big")).first_errors) == 199
     finally:
         database.close()
+
+
+async def test_a_file_locked_at_start_up_is_unavailable_and_leaks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "store.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None)
+    database = SqliteDatabase(path)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # a new file, not yet in WAL mode: nobody else may even read it
+        with pytest.raises(SqliteUnavailable, match=r"SQLITE_BUSY"):
+            database.open()
+        # (SQLite itself keeps a closed connection's descriptor of the file while this process holds a lock on it.)
+        assert not [fd for fd in os.listdir("/proc/self/fd") if _points_to(fd, "store.sqlite3.writer-lock")]
+        other.execute("ROLLBACK")
+        database.open()
+        assert database.opened
+    finally:
+        other.close()
+        database.close()
+
+
+def _points_to(fd: str, name: str) -> bool:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}").endswith(name)
+    except OSError:  # the descriptor listdir itself used, gone since
+        return False

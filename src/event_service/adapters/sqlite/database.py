@@ -32,7 +32,9 @@ from event_service.adapters.sqlite.schema import migrate
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
-"""How long a write waits for another process's transaction on the same file before it fails."""
+"""How long a write waits for SQLite's lock, held by another program's transaction on the file (a backup, a shell),
+before it fails. Between this service's own processes a write first waits its turn on the lock file, without a
+limit: each turn is one transaction, itself bounded by this timeout."""
 
 _OUTAGE_CODES = frozenset(
     {
@@ -65,10 +67,14 @@ def _outages() -> Iterator[None]:
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; the writer opens its own, reads are single statements.
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # NORMAL in WAL mode: a commit is durable once the WAL is checkpointed; a power cut may lose the last commits,
-    # never corrupt the file.
-    connection.execute("PRAGMA synchronous = NORMAL")
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # NORMAL in WAL mode: a commit is durable once the WAL is checkpointed; a power cut may lose the last
+        # commits, never corrupt the file.
+        connection.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        connection.close()  # a file locked by another program: no descriptor left behind
+        raise
     return connection
 
 
@@ -94,10 +100,20 @@ class SqliteDatabase:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._turns = os.open(self.path.with_name(self.path.name + ".writer-lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        writer = _connect(self.path)
-        writer.execute("PRAGMA journal_mode = WAL")
-        with self._turn():
-            migrate(writer)
+        writer: sqlite3.Connection | None = None
+        try:
+            with _outages():
+                writer = _connect(self.path)
+                writer.execute("PRAGMA journal_mode = WAL")
+                with self._turn():
+                    migrate(writer)
+        except BaseException:
+            # close() does nothing for a database that never opened: what this call opened is closed here.
+            if writer is not None:
+                writer.close()
+            os.close(self._turns)
+            self._turns = None
+            raise
         self._writer = writer
         self._writer_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._reader_executor = ThreadPoolExecutor(max_workers=self._readers, thread_name_prefix="sqlite-reader")
