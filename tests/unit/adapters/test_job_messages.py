@@ -44,3 +44,12 @@ def test_a_job_that_is_not_this_services_own_is_kept_as_it_came(function: str, k
     message = job_message(function, kwargs)
     assert message == ForeignJob(function, kwargs)
     assert saq_call(message) == (function, kwargs)
+
+
+def test_the_cron_function_is_registered_under_the_name_its_message_maps_to() -> None:
+    """SAQ names a cron job after its function's __qualname__ (its key is ``cron:<qualname>``): renaming the function
+    alone would leave dead letters and job keys pointing at a name no worker runs."""
+    from event_service.entrypoints.jobs import reprocess_yesterday
+
+    assert saq_call(ReprocessYesterdayJob()) == (reprocess_yesterday.__qualname__, {})
+    assert job_key(ReprocessYesterdayJob()) == f"cron:{reprocess_yesterday.__qualname__}"

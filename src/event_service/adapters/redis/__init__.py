@@ -5,7 +5,6 @@ from event_service.adapters.redis.health import RedisHealth
 from event_service.adapters.redis.job_queue import (
     PROCESS_BATCH,
     REPROCESS_DAY,
-    REPROCESS_YESTERDAY,
     RetryPolicy,
     SaqJobQueue,
     ServiceQueue,
@@ -21,7 +20,6 @@ __all__ = [
     "PROCESS_BATCH",
     "REDIS_OUTAGES",
     "REPROCESS_DAY",
-    "REPROCESS_YESTERDAY",
     "DeadLetterRecord",
     "RedisDailyTotalsCache",
     "RedisDeadLetterStore",

@@ -89,7 +89,9 @@ def _dependency(exc: Exception) -> str:
 
 def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
     """The one mapping of an outage of Redis, the store or the parser pool, from any adapter or use case: 503,
-    Retry-After, and which dependency failed. Adapters let their client library's outage errors through."""
+    Retry-After, and which dependency failed. Redis and MongoDB outages arrive as their client library's errors,
+    whose text may name hosts; SQLite's and the parser pool's as SqliteUnavailable and ComputeUnavailable, whose
+    messages are the service's own."""
     dependency = _dependency(exc)
     log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
     # The kind of failure, not a client library's text: that names internal hosts and ports (SQLite's names none).
