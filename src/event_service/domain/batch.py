@@ -75,8 +75,11 @@ class Batch(msgspec.Struct, kw_only=True):
     rest with each status change."""
 
 
-DATETIME_FIELDS = ("created_at", "updated_at", "enqueued_at", "processed_at")
-"""The fields of a Batch that hold a moment (its history's entries hold one each too)."""
+DATETIME_FIELDS = tuple(
+    field.name for field in msgspec.structs.fields(Batch) if field.type in (datetime, datetime | None)
+)
+"""The fields of a Batch that hold a moment, read off the struct so a new one is never missed (its history's entries
+hold one each too)."""
 
 
 def report_fields(report: IngestReport) -> dict[str, Any]:
