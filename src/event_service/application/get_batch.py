@@ -13,7 +13,8 @@ class ErrorsPage(msgspec.Struct, frozen=True):
     batch: Batch
     errors: list[RowError]
     stored: int
-    """How many of the batch's errors are stored (uploads store at most ``IngestLimits.stored_errors_per_batch``)."""
+    """How many of the batch's errors are stored: its errors, up to the cap configured now
+    (``IngestLimits.stored_errors_per_batch``); a batch uploaded under a lower cap has fewer stored."""
 
 
 class GetBatch:
