@@ -7,6 +7,7 @@ connection, SAQ queue object and worker id: a stalled repository can only be pla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -96,44 +97,60 @@ async def test_a_worker_dying_mid_job_leaves_it_to_another_worker_with_exact_met
     # attempts (re-queueing its job on cancellation or timeout, say) reaches Redis, as if its process had been killed.
     target = urlparse(redis_url)
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
-    proxy_url = f"redis://127.0.0.1:{await proxy.start()}{target.path}"
-    # The worker dies mid-job: its connections drop the moment this batch's contribution is written (the day's
-    # totals not yet). Cutting there, not after the test notices the stall, leaves no window in which a loaded
-    # machine lets the 1 s job timeout fire while the doomed worker can still reach Redis.
-    settings = _fast_recovery_settings(redis_url)
-    metrics: StallsOnce | None = None
+    # Whatever step fails, everything started so far is stopped (last started, first stopped).
+    async with contextlib.AsyncExitStack() as started:
+        proxy_url = f"redis://127.0.0.1:{await proxy.start()}{target.path}"
+        started.push_async_callback(proxy.cut)
+        # The worker dies mid-job: its connections drop the moment this batch's contribution is written (the
+        # day's totals not yet). Cutting there, not after the test notices the stall, leaves no window in which a
+        # loaded machine lets the 1 s job timeout fire while the doomed worker can still reach Redis.
+        settings = _fast_recovery_settings(redis_url)
+        metrics: StallsOnce | None = None
 
-    def stalling(store: SqliteStore) -> StallsOnce:
-        nonlocal metrics
-        metrics = StallsOnce(store.database, on_stall=proxy.cut)
-        return metrics
+        def stalling(store: SqliteStore) -> StallsOnce:
+            nonlocal metrics
+            metrics = StallsOnce(store.database, on_stall=proxy.cut)
+            return metrics
 
-    service = bootstrap(settings, store=store_with(settings, metrics=stalling), compute=InlinePool())
-    await service.start()
-    assert metrics is not None
-    batch_id = await _upload(service, SEED_CSV)
+        service = bootstrap(settings, store=store_with(settings, metrics=stalling), compute=InlinePool())
+        await service.start()
+        started.push_async_callback(service.close)
+        assert metrics is not None
+        batch_id = await _upload(service, SEED_CSV)
 
-    doomed_queue = NeverSweeps(Redis.from_url(proxy_url, retry=Retry(NoBackoff(), 0)), name=QUEUE_NAME)
-    doomed = build_worker(service, doomed_queue)
-    doomed_run = asyncio.create_task(doomed.start())
+        doomed_queue = NeverSweeps(Redis.from_url(proxy_url, retry=Retry(NoBackoff(), 0)), name=QUEUE_NAME)
+        started.push_async_callback(doomed_queue.redis.aclose)
+        doomed = build_worker(service, doomed_queue)
+        doomed_run = asyncio.create_task(doomed.start())
 
-    await service.use_cases.request_processing(batch_id)
-    await asyncio.wait_for(metrics.stalled.wait(), 10)
-    assert (await service.use_cases.get_batch(batch_id)).status.value == "processing"
+        async def doomed_dies() -> None:
+            # Its tasks are cancelled; nothing they try reaches Redis.
+            for task in [doomed_run, *doomed.tasks]:
+                task.cancel()
+            await asyncio.gather(doomed_run, *doomed.tasks, return_exceptions=True)
 
-    # Its tasks are cancelled; nothing they try reaches Redis.
-    for task in [doomed_run, *doomed.tasks]:
-        task.cancel()
-    await asyncio.gather(doomed_run, *doomed.tasks, return_exceptions=True)
-    lost = await service.redis.queue.job(job_key(ProcessBatchJob(batch_id)))
-    assert lost is not None
-    assert (lost.status, lost.attempts) == (Status.ACTIVE, 1)
+        started.push_async_callback(doomed_dies)
 
-    # Another worker's sweep finds the job past its timeout and queues it again; that worker then runs it.
-    rescuer_queue = ServiceQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
-    rescuer = build_worker(service, rescuer_queue)
-    rescuer_run = asyncio.create_task(rescuer.start())
-    try:
+        await service.use_cases.request_processing(batch_id)
+        await asyncio.wait_for(metrics.stalled.wait(), 10)
+        assert (await service.use_cases.get_batch(batch_id)).status.value == "processing"
+
+        await doomed_dies()
+        lost = await service.redis.queue.job(job_key(ProcessBatchJob(batch_id)))
+        assert lost is not None
+        assert (lost.status, lost.attempts) == (Status.ACTIVE, 1)
+
+        # Another worker's sweep finds the job past its timeout and queues it again; that worker then runs it.
+        rescuer_queue = ServiceQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+        started.push_async_callback(rescuer_queue.disconnect)
+        rescuer = build_worker(service, rescuer_queue)
+        rescuer_run = asyncio.create_task(rescuer.start())
+
+        async def rescuer_stops() -> None:
+            await rescuer.stop()
+            await asyncio.gather(rescuer_run, return_exceptions=True)
+
+        started.push_async_callback(rescuer_stops)
         done = await eventually(
             lambda: service.use_cases.get_batch(batch_id), lambda batch: batch.status.value == "processed", within=20
         )
@@ -146,12 +163,6 @@ async def test_a_worker_dying_mid_job_leaves_it_to_another_worker_with_exact_met
         )
         assert (job.attempts, job.worker_id) == (2, rescuer.id)
         assert await service.use_cases.dead_letters.list(QUEUE_NAME, 0, 10) == ([], 0)
-    finally:
-        await rescuer.stop()
-        await asyncio.gather(rescuer_run, return_exceptions=True)
-        await rescuer_queue.disconnect()
-        await doomed_queue.redis.aclose()
-        await service.close()
 
 
 @pytest.fixture
