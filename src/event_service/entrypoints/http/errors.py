@@ -79,12 +79,15 @@ def domain_error(_: Request, exc: Exception) -> Response[ErrorBody]:
     return _json(ErrorBody(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
 
 
-def _dependency(exc: Exception) -> str:
-    if isinstance(exc, ComputeUnavailable):
-        return "parser pool"
-    if isinstance(exc, SqliteUnavailable):
-        return "SQLite"
-    return "MongoDB" if isinstance(exc, MONGO_OUTAGES) else "Redis"
+_OUTAGES: dict[type[Exception], str] = {
+    ComputeUnavailable: "parser pool",
+    SqliteUnavailable: "SQLite",
+    **dict.fromkeys(MONGO_OUTAGES, "MongoDB"),
+    **dict.fromkeys(REDIS_OUTAGES, "Redis"),
+}
+"""Every error that means a dependency is out, and which: the handlers below are registered from this table."""
+_OWN_MESSAGES = (ComputeUnavailable, SqliteUnavailable)
+"""Outages whose message is the service's own (a client library's text may name internal hosts and ports)."""
 
 
 def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
@@ -92,11 +95,9 @@ def dependency_unavailable(_: Request, exc: Exception) -> Response[ErrorBody]:
     Retry-After, and which dependency failed. Redis and MongoDB outages arrive as their client library's errors,
     whose text may name hosts; SQLite's and the parser pool's as SqliteUnavailable and ComputeUnavailable, whose
     messages are the service's own."""
-    dependency = _dependency(exc)
+    dependency = next(name for kind, name in _OUTAGES.items() if isinstance(exc, kind))
     log.warning("dependency.unavailable", dependency=dependency, error=f"{type(exc).__name__}: {exc}")
-    # The kind of failure, not a client library's text: that names internal hosts and ports (SQLite's names none).
-    own = isinstance(exc, ApplicationError | SqliteUnavailable)
-    message = str(exc) if own else f"{dependency} is unavailable ({type(exc).__name__})"
+    message = str(exc) if isinstance(exc, _OWN_MESSAGES) else f"{dependency} is unavailable ({type(exc).__name__})"
     return _json(
         DependencyErrorBody(
             HTTP_503_SERVICE_UNAVAILABLE,
@@ -127,9 +128,7 @@ def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: application_error,
     DomainError: domain_error,
-    ComputeUnavailable: dependency_unavailable,
-    SqliteUnavailable: dependency_unavailable,
-    **dict.fromkeys(REDIS_OUTAGES + MONGO_OUTAGES, dependency_unavailable),
+    **dict.fromkeys(_OUTAGES, dependency_unavailable),
     HTTPException: http_error,
     Exception: unexpected_error,
 }
