@@ -94,16 +94,15 @@ def file_version(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-async def read_chunks(
-    file: BinaryIO, gzipped: bool, limit: int, chunk_bytes: int, *, located: bool = False
-) -> AsyncIterator[bytes]:
+async def read_chunks(file: BinaryIO, gzipped: bool, limit: int, chunk_bytes: int) -> AsyncIterator[bytes]:
     """Record-aligned chunks of the (decompressed) file, read off the event loop so the server keeps answering.
 
-    ``located``: chunks of a plain file opened from a path are FileChunks.
+    Chunks of a plain file opened from a path (``summarize``'s; an upload's spooled file has none) are FileChunks:
+    they say where they lie, and a process pool's parsers read them from the file rather than through a pipe.
     """
     chunks = iter_record_chunks(_blocks(file, gzipped, limit), chunk_bytes)
     path = getattr(file, "name", None)
-    where = (path, file_version(os.fstat(file.fileno()))) if located and not gzipped and isinstance(path, str) else None
+    where = (path, file_version(os.fstat(file.fileno()))) if not gzipped and isinstance(path, str) else None
     offset = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
         yield chunk if where is None else FileChunk(chunk, where[0], offset, where[1])

@@ -24,8 +24,7 @@ class SummarizeCsv:
     async def __call__(self, file: BinaryIO, on_errors: RowErrorSink | None = None) -> IngestReport:
         gzipped = await asyncio.to_thread(is_gzip, file)
         bounds = TimestampBounds.around(self._clock.now(), self._limits.earliest, self._limits.future_tolerance)
-        # Chunks of a plain file opened from a path say where they lie: parser processes read them from the file.
-        chunks = read_chunks(file, gzipped, self._limits.max_decompressed_bytes, self._limits.chunk_bytes, located=True)
+        chunks = read_chunks(file, gzipped, self._limits.max_decompressed_bytes, self._limits.chunk_bytes)
         handler = None if on_errors is None else _errors_to(on_errors)
         # The report needs counts and errors only, never the events themselves.
         return await validate_csv(chunks, self._pool, bounds, IngestReport(), handler, keep_events=False)

@@ -40,7 +40,7 @@ async def test_chunks_of_a_file_opened_from_a_path_say_where_they_lie_in_it(tmp_
     path = tmp_path / "events.csv"
     path.write_bytes(DATA)
     with path.open("rb") as file:
-        chunks = await _collect(read_chunks(file, False, len(DATA), 256, located=True))
+        chunks = await _collect(read_chunks(file, False, len(DATA), 256))
     assert len(chunks) > 2
     assert all(isinstance(chunk, FileChunk) and chunk.path == str(path) for chunk in chunks)
     assert all(
@@ -56,8 +56,8 @@ async def test_other_files_give_plain_chunks(tmp_path: Path) -> None:
     path = tmp_path / "events.csv.gz"
     path.write_bytes(gzip.compress(DATA))
     with path.open("rb") as file:
-        unzipped = await _collect(read_chunks(file, True, 1 << 20, 256, located=True))
-    in_memory = await _collect(read_chunks(io.BytesIO(DATA), False, 1 << 20, 256, located=True))
+        unzipped = await _collect(read_chunks(file, True, 1 << 20, 256))
+    in_memory = await _collect(read_chunks(io.BytesIO(DATA), False, 1 << 20, 256))
     for chunks in (unzipped, in_memory):
         assert len(chunks) > 1
         assert b"".join(chunks) == DATA
